@@ -1,0 +1,3 @@
+from photofind.cli.app import main
+
+main()

@@ -1,0 +1,178 @@
+"""The SQLite catalog: which path holds which content hash, and which roots are indexed.
+
+Paths are rows that point at a hash; the hash is the vector id in Chroma. Moving, renaming
+or copying a photo touches rows only. Schema changes bump `user_version` with an explicit
+migration in MIGRATIONS.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE files (
+        path TEXT PRIMARY KEY,
+        hash TEXT,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'skipped')),
+        error TEXT,
+        indexed_at REAL NOT NULL
+    );
+    CREATE INDEX files_hash ON files (hash);
+    CREATE TABLE roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+}
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    hash: str | None
+    size: int
+    mtime_ns: int
+    status: str  # "ok" (its hash has a vector) or "skipped" (error says why)
+    error: str | None = None
+
+
+def _under(root: str) -> tuple[str, str]:
+    """Bounds of every path strictly below `root`: '/' + 1 == '0' in ASCII, so a range scan works."""
+    prefix = root.rstrip("/") + "/"
+    return prefix, prefix[:-1] + "0"
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # The store lock makes this process the only writer, so one connection is enough.
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            from photofind.errors import StoreMismatchError
+
+            raise StoreMismatchError(
+                f"the catalog at {self.path} was written by a newer photofind (schema {version}); upgrade photofind"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for statement in MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {target}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def transaction(self) -> "_Transaction":
+        return _Transaction(self.db)
+
+    # -- roots -------------------------------------------------------------------------------
+    def add_roots(self, roots: Iterable[Path]) -> None:
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)",
+                [(str(r), time.time()) for r in roots],
+            )
+
+    def roots(self) -> list[Path]:
+        return [Path(r) for (r,) in self.db.execute("SELECT path FROM roots ORDER BY path")]
+
+    # -- files -------------------------------------------------------------------------------
+    def rows_under(self, root: Path) -> dict[str, FileRow]:
+        low, high = _under(str(root))
+        cur = self.db.execute(
+            "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE path >= ? AND path < ?",
+            (low, high),
+        )
+        return {r[0]: FileRow(*r) for r in cur}
+
+    def row(self, path: str) -> FileRow | None:
+        r = self.db.execute(
+            "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return FileRow(*r) if r else None
+
+    def upsert(self, rows: Iterable[FileRow]) -> None:
+        now = time.time()
+        self.db.executemany(
+            "INSERT OR REPLACE INTO files (path, hash, size, mtime_ns, status, error, indexed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(r.path, r.hash, r.size, r.mtime_ns, r.status, r.error, now) for r in rows],
+        )
+
+    def delete(self, paths: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
+
+    def referenced_hashes(self) -> set[str]:
+        return {h for (h,) in self.db.execute("SELECT DISTINCT hash FROM files WHERE status = 'ok'")}
+
+    def paths_for(self, hashes: Iterable[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        hashes = list(hashes)
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for h, p in self.db.execute(
+                f"SELECT hash, path FROM files WHERE status = 'ok' AND hash IN ({marks}) ORDER BY path", chunk
+            ):
+                found.setdefault(h, []).append(p)
+        return found
+
+    def iter_ok(self) -> Iterator[FileRow]:
+        cur = self.db.execute(
+            "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE status = 'ok' ORDER BY path"
+        )
+        return (FileRow(*r) for r in cur)
+
+    def counts(self) -> tuple[int, int, Counter[str]]:
+        """(files with a vector, distinct hashes among them, skipped reasons -> count)."""
+        ok, unique = self.db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT hash) FROM files WHERE status = 'ok'"
+        ).fetchone()
+        skipped = Counter(
+            {e or "unknown": n for e, n in self.db.execute(
+                "SELECT error, COUNT(*) FROM files WHERE status = 'skipped' GROUP BY error"
+            )}
+        )
+        return ok, unique, skipped
+
+    def skipped(self, limit: int = 20) -> list[FileRow]:
+        cur = self.db.execute(
+            "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE status = 'skipped'"
+            " ORDER BY path LIMIT ?",
+            (limit,),
+        )
+        return [FileRow(*r) for r in cur]
+
+    # -- meta --------------------------------------------------------------------------------
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        r = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return r[0] if r else None
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

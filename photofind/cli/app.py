@@ -1,0 +1,52 @@
+"""The `photofind` command. Each verb lives in its own module; this file only wires them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from photofind import __version__
+from photofind.cli import index_cmd, like_cmd, status_cmd
+from photofind.cli.common import GlobalOptions
+
+app = typer.Typer(
+    name="photofind",
+    help="Search your photo folders by example image.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"photofind {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config_file: Optional[Path] = typer.Option(
+        None, "--config", help="Config file (default: ~/.config/photofind/config.toml; env PHOTOFIND_CONFIG)."
+    ),
+    data_dir: Optional[Path] = typer.Option(
+        None, "--data-dir", help="Where the index lives (env PHOTOFIND_HOME)."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    ctx.obj = GlobalOptions(config_file, data_dir, debug)
+
+
+app.command("index")(index_cmd.index)
+app.command("reindex")(index_cmd.reindex)
+app.command("like")(like_cmd.like)
+app.command("status")(status_cmd.status)
+
+
+def main() -> None:
+    app()

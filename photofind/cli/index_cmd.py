@@ -1,0 +1,133 @@
+"""`photofind index PATH...` and `photofind reindex [--full]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from contextlib import contextmanager
+from typing import Callable, Iterator, List, Optional
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress as RichProgress,
+    SpinnerColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from photofind.cli import options
+from photofind.cli.common import console, err_console, handles_errors, load_settings
+from photofind.config import Settings
+from photofind.embedders import create_embedder
+from photofind.errors import InputError
+from photofind.indexer import Indexer, IndexReport, Progress
+from photofind.scanner import PathFilter
+from photofind.store import Store
+
+SHOWN_SKIPS = 10
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
+    """A Rich bar with files/s, ETA and the skipped count; the core only sees a callback."""
+    if not enabled:
+        yield None
+        return
+    bar = RichProgress(
+        SpinnerColumn(),
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[progress.data.speed]{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        TextColumn("skipped {task.fields[skipped]}"),
+        console=err_console,
+        transient=True,
+    )
+    task = bar.add_task("indexing", total=None, rate="", skipped=0)
+
+    def update(p: Progress) -> None:
+        speed = bar.tasks[0].speed
+        bar.update(task, completed=p.done, total=p.total, skipped=p.skipped,
+                   rate=f"{speed:.1f} files/s" if speed else "")
+
+    with bar:
+        yield update
+
+
+def run_index(settings: Settings, roots: list[Path], *, full: bool, quiet: bool, command: str) -> IndexReport:
+    embedder = create_embedder(settings.model)
+    with Store(settings.data_dir, command) as store:
+        store.catalog.add_roots(roots)
+        all_roots = sorted(set(store.catalog.roots()) | set(settings.roots)) if command == "reindex" else roots
+        if not all_roots:
+            raise InputError("no folders are indexed yet; run: photofind index PATH")
+        vectors = store.vectors(embedder.id, settings.space)
+        with progress_bar(not quiet and err_console.is_terminal) as on_progress:
+            indexer = Indexer(
+                store.catalog,
+                vectors,
+                embedder,
+                path_filter=PathFilter(settings.extensions, settings.exclude),
+                batch_size=settings.model.batch_size,
+                workers=settings.workers,
+                max_pixels=settings.max_pixels,
+                on_progress=on_progress,
+            )
+            report = indexer.index_roots(all_roots, full=full)
+    for root in report.missing_roots:
+        err_console.print(f"warning: {root} is not there (unmounted?); its entries are kept", soft_wrap=True)
+    if not quiet:
+        print_report(report, embedder.id)
+    return report
+
+
+def print_report(report: IndexReport, model: str) -> None:
+    for path, reason in report.skipped[:SHOWN_SKIPS]:
+        console.print(f"skipping {path}: {reason}", soft_wrap=True)
+    if len(report.skipped) > SHOWN_SKIPS:
+        console.print(f"... and {len(report.skipped) - SHOWN_SKIPS} more skipped (see photofind status)")
+    rate = report.hashed / report.seconds if report.seconds > 0 else 0.0
+    console.print(
+        f"{report.scanned} files seen, {report.unchanged} unchanged; "
+        f"{report.embedded} embedded with {model}, {report.reused} reused, "
+        f"{len(report.skipped)} skipped, {report.removed} removed "
+        f"in {report.seconds:.1f} s ({rate:.1f} files/s)",
+        soft_wrap=True,
+    )
+
+
+@handles_errors
+def index(
+    ctx: typer.Context,
+    paths: List[Path] = typer.Argument(..., help="Photo folders to add and index."),
+    model: Optional[str] = options.MODEL,
+    device: Optional[str] = options.DEVICE,
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Images per model call."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
+) -> None:
+    """Add folders to the index and index them incrementally."""
+    settings = load_settings(ctx, **options.model_flags(model, device), **{"model.batch_size": batch_size})
+    roots = []
+    for p in paths:
+        p = p.expanduser()
+        if not p.exists():
+            raise InputError(f"{p} does not exist")
+        if not p.is_dir():
+            raise InputError(f"{p} is not a folder; photofind index takes folders")
+        roots.append(p.resolve())
+    run_index(settings, roots, full=False, quiet=quiet, command="index")
+
+
+@handles_errors
+def reindex(
+    ctx: typer.Context,
+    full: bool = typer.Option(False, "--full", help="Re-hash and re-embed everything (after a model change)."),
+    model: Optional[str] = options.MODEL,
+    device: Optional[str] = options.DEVICE,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (for cron)."),
+) -> None:
+    """Rescan every remembered folder (and config roots) incrementally."""
+    settings = load_settings(ctx, **options.model_flags(model, device))
+    run_index(settings, [], full=full, quiet=quiet, command="reindex")

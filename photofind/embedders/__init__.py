@@ -1,0 +1,28 @@
+"""Model registry: a name from config or --model to a ready (lazily loading) embedder."""
+
+from __future__ import annotations
+
+from photofind.config import ModelSettings
+from photofind.embedders.base import Embedder, l2_normalize
+from photofind.errors import UnknownModelError
+
+MODEL_NAMES = ("clip", "effnet-lite0", "pixel")
+
+__all__ = ["Embedder", "MODEL_NAMES", "create_embedder", "l2_normalize"]
+
+
+def create_embedder(model: ModelSettings) -> Embedder:
+    """Build the embedder `model.name` names. Nothing heavy is imported until it embeds."""
+    if model.name == "clip":
+        from photofind.embedders.clip import ClipEmbedder
+
+        return ClipEmbedder(model.clip_model, model.pretrained, model.checkpoint, model.clip_config, model.device)
+    if model.name == "effnet-lite0":
+        from photofind.embedders.effnet import EffnetLite0Embedder
+
+        return EffnetLite0Embedder(model.device)
+    if model.name == "pixel":
+        from photofind.embedders.pixel import PixelEmbedder
+
+        return PixelEmbedder()
+    raise UnknownModelError(f"unknown model {model.name!r}; choose one of: {', '.join(MODEL_NAMES)}")

@@ -1,0 +1,256 @@
+"""Keeping the store in step with the disk: a pure plan, then one apply that everyone calls.
+
+`index`, `reindex` and the watcher all end in `Indexer.apply`. Write order survives a crash
+at any line: vectors are upserted before the catalog rows that point at them, rows are
+deleted before their vectors are collected, and vector ids are content hashes, so a rerun
+finds the work half done and completes it, never duplicating a vector.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from photofind.catalog import Catalog, FileRow
+from photofind.embedders.base import Embedder
+from photofind.errors import NotAnImageError
+from photofind.hashing import sha256_file
+from photofind.images import open_image
+from photofind.scanner import FileStat, PathFilter, scan
+from photofind.vectors import VectorStore
+
+# Catalog rows for files whose vectors already exist are committed at least this often,
+# so a long rename-only run keeps its progress if interrupted.
+ROW_FLUSH = 500
+
+
+@dataclass
+class Plan:
+    """What differs between the disk and the catalog. Built without reading any file."""
+
+    to_hash: list[FileStat] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    missing_roots: list[Path] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def plan_changes(
+    on_disk: Iterable[FileStat], known: dict[str, FileRow], *, full: bool = False, keep_under: Sequence[str] = ()
+) -> Plan:
+    """Pure diff. A file with the same (size, mtime_ns) as its row is not touched (unless `full`);
+    a row with no file is removed, except below `keep_under` (folders we could not list)."""
+    plan = Plan()
+    seen: set[str] = set()
+    for st in on_disk:
+        seen.add(st.path)
+        row = known.get(st.path)
+        if not full and row is not None and row.size == st.size and row.mtime_ns == st.mtime_ns:
+            plan.unchanged += 1
+        else:
+            plan.to_hash.append(st)
+    prefixes = tuple(k.rstrip("/") + "/" for k in keep_under)
+    plan.removed = [p for p in known if p not in seen and not (prefixes and p.startswith(prefixes))]
+    return plan
+
+
+@dataclass
+class IndexReport:
+    scanned: int = 0
+    unchanged: int = 0
+    hashed: int = 0
+    embedded: int = 0  # new vectors computed
+    reused: int = 0  # files whose content already had a vector (renames, copies)
+    removed: int = 0
+    collected: int = 0  # orphan vectors deleted
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    missing_roots: list[Path] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+    skipped: int
+
+
+@dataclass
+class _Item:
+    stat: FileStat
+    hash: str | None
+    prepared: Any = None
+    meta: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class Indexer:
+    """Applies plans to one (catalog, vector collection, embedder). All three are passed in."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        vectors: VectorStore,
+        embedder: Embedder,
+        *,
+        path_filter: PathFilter,
+        batch_size: int = 32,
+        workers: int = 2,
+        max_pixels: int = 200_000_000,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embedder = embedder
+        self.path_filter = path_filter
+        self.batch_size = batch_size
+        self.workers = max(1, workers)
+        self.max_pixels = max_pixels
+        self.on_progress = on_progress
+
+    # -- entry points -------------------------------------------------------------------------
+    def index_roots(self, roots: Sequence[Path], *, full: bool = False) -> IndexReport:
+        """Scan `roots` and bring the store in line with them. A root that is not there (an
+        unplugged drive) is reported and its rows are kept: nothing indexed is lost."""
+        started = time.monotonic()
+        plan = Plan()
+        scanned = 0
+        for root in roots:
+            if not root.is_dir():
+                plan.missing_roots.append(root)
+                continue
+            unreadable: list[str] = []
+            on_disk = list(scan(root, self.path_filter, unreadable))
+            scanned += len(on_disk)
+            part = plan_changes(on_disk, self.catalog.rows_under(root), full=full, keep_under=unreadable)
+            plan.to_hash += part.to_hash
+            plan.removed += part.removed
+            plan.unchanged += part.unchanged
+            plan.unreadable += unreadable
+        report = self.apply(plan, full=full)
+        report.scanned = scanned
+        report.seconds = time.monotonic() - started
+        return report
+
+    def apply(self, plan: Plan, *, full: bool = False) -> IndexReport:
+        report = IndexReport(
+            unchanged=plan.unchanged, missing_roots=list(plan.missing_roots), unreadable=list(plan.unreadable)
+        )
+        must_collect = bool(plan.removed)
+        if plan.removed:
+            with self.catalog.transaction():
+                self.catalog.delete(plan.removed)
+            report.removed = len(plan.removed)
+
+        work: list[tuple[FileStat, str | None]] = [(st, None) for st in plan.to_hash]
+        existing: set[str] = set()
+        referenced = self.catalog.referenced_hashes()
+        if work or full or self.vectors.count() != len(referenced):
+            existing = set() if full else self.vectors.ids()
+            # Rows whose vector is missing (a model switch, a lost collection) are re-embedded
+            # from one of their files, which must still be what the row says.
+            in_work = {st.path for st, _ in work}
+            missing = referenced - existing if not full else set()
+            if missing:
+                for row in self.catalog.iter_ok():
+                    if row.hash in missing and row.path not in in_work:
+                        missing.discard(row.hash)
+                        work.append((FileStat(row.path, row.size, row.mtime_ns), row.hash))
+            must_collect = True
+
+        changed_hash = self._run(work, existing, report)
+        if must_collect or changed_hash:
+            orphans = self.vectors.ids() - self.catalog.referenced_hashes()
+            self.vectors.delete(sorted(orphans))
+            report.collected = len(orphans)
+        with self.catalog.transaction():
+            self.catalog.set_meta("last_index", str(time.time()))
+            self.catalog.set_meta("last_model", self.embedder.id)
+        return report
+
+    # -- the pipeline -------------------------------------------------------------------------
+    def _load(self, st: FileStat, known_hash: str | None, existing: set[str]) -> _Item:
+        """Runs in a worker thread: hash, and decode + prepare only content with no vector yet."""
+        try:
+            digest = known_hash or sha256_file(st.path)
+        except OSError as exc:
+            return _Item(st, None, error=f"cannot read file ({exc.strerror or exc})")
+        if digest in existing:
+            return _Item(st, digest)
+        try:
+            image, info = open_image(st.path, self.embedder.input_size, self.max_pixels)
+            prepared = self.embedder.prepare(image)
+        except NotAnImageError as exc:
+            return _Item(st, digest, error=str(exc))
+        meta = {"width": info.width, "height": info.height}
+        if info.taken:
+            meta["taken"] = info.taken
+        return _Item(st, digest, prepared, meta)
+
+    def _run(self, work: list[tuple[FileStat, str | None]], existing: set[str], report: IndexReport) -> bool:
+        if not work:
+            return False
+        total = len(work)
+        done = 0
+        written = set(existing)  # hashes whose vector is in the collection now
+        batch: list[_Item] = []  # new vectors to compute, in order
+        rows: list[FileRow] = []  # rows waiting for the batch's vectors to land
+        changed_hash = False
+        window = self.batch_size * 2 + self.workers * 2
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="photofind-decode")
+        pending: deque[Future[_Item]] = deque()
+        queue = iter(work)
+
+        def top_up() -> None:
+            while len(pending) < window:
+                nxt = next(queue, None)
+                if nxt is None:
+                    return
+                pending.append(pool.submit(self._load, nxt[0], nxt[1], existing))
+
+        try:
+            top_up()
+            while pending:
+                item = pending.popleft().result()
+                top_up()
+                done += 1
+                report.hashed += 1
+                old = self.catalog.row(item.stat.path)
+                if old is not None and old.hash != item.hash:
+                    changed_hash = True
+                if item.error:
+                    report.skipped.append((item.stat.path, item.error))
+                    rows.append(FileRow(item.stat.path, item.hash, item.stat.size, item.stat.mtime_ns, "skipped", item.error))
+                elif item.hash in written or any(b.hash == item.hash for b in batch):
+                    report.reused += 1  # a copy, a rename, or content embedded earlier in this run
+                    rows.append(FileRow(item.stat.path, item.hash, item.stat.size, item.stat.mtime_ns, "ok"))
+                else:
+                    batch.append(item)
+                    rows.append(FileRow(item.stat.path, item.hash, item.stat.size, item.stat.mtime_ns, "ok"))
+                if len(batch) >= self.batch_size or (not batch and len(rows) >= ROW_FLUSH):
+                    self._flush(batch, rows, written, report)
+                if self.on_progress:
+                    self.on_progress(Progress(done, total, len(report.skipped)))
+            self._flush(batch, rows, written, report)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return changed_hash
+
+    def _flush(self, batch: list[_Item], rows: list[FileRow], written: set[str], report: IndexReport) -> None:
+        """Vectors first, then the rows that point at them, in one catalog transaction."""
+        if batch:
+            vectors = self.embedder.embed_prepared([b.prepared for b in batch])
+            ids = [b.hash for b in batch]
+            self.vectors.upsert(ids, vectors, [b.meta or {} for b in batch])  # type: ignore[arg-type]
+            written.update(ids)  # type: ignore[arg-type]
+            report.embedded += len(batch)
+        if rows:
+            with self.catalog.transaction():
+                self.catalog.upsert(rows)
+        batch.clear()
+        rows.clear()

@@ -1,0 +1,55 @@
+"""One owner per store: an exclusive flock on `photofind.lock` in the data dir.
+
+Chroma's PersistentClient is not safe across processes (a second process misses new vectors
+or hangs on SQLite), so every command that opens the store holds this lock. The kernel drops
+a flock when its process dies, so a lock left by kill -9 is recovered by the next command.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from pathlib import Path
+
+from photofind.errors import StoreBusyError
+
+LOCK_NAME = "photofind.lock"
+
+
+def read_owner(lock_path: Path) -> dict:
+    try:
+        return json.loads(lock_path.read_text() or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
+class StoreLock:
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self, command: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            owner = read_owner(self.path)
+            pid = owner.get("pid")
+            who = f"photofind {owner.get('command', '')} (pid {pid})".replace("  ", " ") if pid else "another photofind"
+            raise StoreBusyError(
+                f"{who} owns this index at {self.path.parent}; wait for it to finish or stop it", pid
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command, "since": time.time()}).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,69 @@
+"""Walking photo folders: one stat per entry, nothing read, hidden and excluded names pruned."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Iterator, Sequence
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class PathFilter:
+    """Which names photofind looks at: a known image extension, and no excluded glob on the way."""
+
+    def __init__(self, extensions: Sequence[str], exclude: Sequence[str]) -> None:
+        self.extensions = tuple(e.lower() for e in extensions)
+        self.exclude = tuple(exclude)
+
+    def excluded(self, name: str, rel_path: str) -> bool:
+        return any(fnmatchcase(name, g) or fnmatchcase(rel_path, g) for g in self.exclude)
+
+    def wants_file(self, path: str, root: str | None = None) -> bool:
+        """For single paths (the watcher): extension, and no excluded component below the root."""
+        if not path.lower().endswith(self.extensions):
+            return False
+        rel = os.path.relpath(path, root) if root else os.path.basename(path)
+        parts = rel.split(os.sep)
+        return not any(self.excluded(part, "/".join(parts[: i + 1])) for i, part in enumerate(parts))
+
+
+def stat_file(path: str) -> FileStat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return FileStat(path, st.st_size, st.st_mtime_ns)
+
+
+def scan(root: Path, path_filter: PathFilter, unreadable: list[str] | None = None) -> Iterator[FileStat]:
+    """Every wanted file under `root`. Symlinked folders are not followed (loops, double counting).
+    Folders that cannot be listed are appended to `unreadable`, so their rows are not dropped."""
+    stack = [(str(root), "")]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            if unreadable is not None:
+                unreadable.append(folder)
+            continue
+        for entry in entries:
+            rel_path = f"{rel}/{entry.name}" if rel else entry.name
+            if path_filter.excluded(entry.name, rel_path):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel_path))
+                elif entry.name.lower().endswith(path_filter.extensions) and entry.is_file():
+                    st = entry.stat()
+                    yield FileStat(entry.path, st.st_size, st.st_mtime_ns)
+            except OSError:
+                continue

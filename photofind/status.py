@@ -1,0 +1,60 @@
+"""What is in the store, as plain data (the CLI renders it; the daemon will serve it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from photofind.store import Store, disk_usage
+from photofind.vectors import photofind_collections
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    model: str
+    space: str
+    vectors: int
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    data_dir: str
+    store_bytes: int
+    roots: list[str]
+    files: int
+    unique_images: int
+    skipped: dict[str, int]  # reason -> count
+    skipped_examples: list[tuple[str, str]]
+    model: str  # the configured model's id
+    collections: list[CollectionInfo]
+    last_index: str | None
+    last_model: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def collect_status(store: Store, model_id: str) -> StatusReport:
+    files, unique, skipped = store.catalog.counts()
+    collections = []
+    for col in photofind_collections(store.client):
+        meta = col.metadata or {}
+        collections.append(
+            CollectionInfo(col.name, str(meta.get("photofind_model", "?")), str(meta.get("hnsw:space", "l2")), col.count())
+        )
+    last = store.catalog.get_meta("last_index")
+    return StatusReport(
+        data_dir=str(store.data_dir),
+        store_bytes=disk_usage(store.data_dir),
+        roots=[str(r) for r in store.catalog.roots()],
+        files=files,
+        unique_images=unique,
+        skipped=dict(skipped.most_common()),
+        skipped_examples=[(r.path, r.error or "") for r in store.catalog.skipped(5)],
+        model=model_id,
+        collections=collections,
+        last_index=datetime.fromtimestamp(float(last)).isoformat(timespec="seconds") if last else None,
+        last_model=store.catalog.get_meta("last_model"),
+    )

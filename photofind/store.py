@@ -1,0 +1,70 @@
+"""Opening the store: data dir layout, the owner lock, the catalog and the Chroma client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from photofind.catalog import Catalog
+from photofind.errors import NoIndexError
+from photofind.lock import StoreLock
+from photofind.vectors import VectorStore, open_client
+
+CATALOG_NAME = "catalog.sqlite"
+CHROMA_DIR = "chroma"
+
+
+def store_exists(data_dir: Path) -> bool:
+    return (data_dir / CATALOG_NAME).is_file()
+
+
+class Store:
+    """Everything one process owns while it holds the lock. Use as a context manager."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        command: str,
+        *,
+        must_exist: bool = False,
+        client_factory: Callable[[Path], Any] = open_client,
+    ) -> None:
+        if must_exist and not store_exists(data_dir):
+            raise NoIndexError(f"no index yet in {data_dir}; run: photofind index PATH")
+        self.data_dir = data_dir
+        self._lock = StoreLock(data_dir)
+        self._lock.acquire(command)
+        try:
+            self.catalog = Catalog(data_dir / CATALOG_NAME)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._client_factory = client_factory
+        self._client: Any = None
+        self._vectors: dict[tuple[str, str], VectorStore] = {}
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:  # chromadb costs ~0.8 s to import: only when vectors are needed
+            self._client = self._client_factory(self.data_dir / CHROMA_DIR)
+        return self._client
+
+    def vectors(self, embedder_id: str, space: str) -> VectorStore:
+        key = (embedder_id, space)
+        if key not in self._vectors:
+            self._vectors[key] = VectorStore(self.client, embedder_id, space)
+        return self._vectors[key]
+
+    def close(self) -> None:
+        self.catalog.close()
+        self._lock.release()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def disk_usage(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

@@ -1,0 +1,156 @@
+"""Vectors in Chroma: one collection per (embedder, metric space), ids are content hashes.
+
+The collection name carries the embedder id and the space, so switching models or spaces
+never mixes vectors; its metadata records model, dimension and space for `status`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from photofind.errors import StoreMismatchError
+
+COLLECTION_PREFIX = "pf"
+
+
+def collection_name(embedder_id: str, space: str) -> str:
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", embedder_id.lower()).strip("-")[:40]
+    digest = hashlib.sha256(embedder_id.encode()).hexdigest()[:8]
+    return f"{COLLECTION_PREFIX}_{slug}_{digest}_{space}"
+
+
+def open_client(path: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    distance: float
+    metadata: dict[str, Any]
+
+
+class VectorStore:
+    """A Chroma collection seen as a set of (hash -> unit vector, image metadata)."""
+
+    def __init__(self, client: Any, embedder_id: str, space: str = "cosine") -> None:
+        self.client = client
+        self.embedder_id = embedder_id
+        self.space = space
+        self.name = collection_name(embedder_id, space)
+        self._collection: Any = None
+        self.max_batch = int(client.get_max_batch_size())
+
+    def exists(self) -> bool:
+        return self.name in {c.name for c in self.client.list_collections()}
+
+    def collection(self, dim: int | None = None) -> Any:
+        """The collection, created on first write (when `dim` is known)."""
+        if self._collection is None:
+            if dim is None:
+                from chromadb.errors import NotFoundError
+
+                try:
+                    self._collection = self.client.get_collection(self.name, embedding_function=None)
+                except NotFoundError:
+                    return None
+            else:
+                self._collection = self.client.get_or_create_collection(
+                    self.name,
+                    embedding_function=None,
+                    metadata={"hnsw:space": self.space, "photofind_model": self.embedder_id, "photofind_dim": dim},
+                )
+            recorded = (self._collection.metadata or {}).get("photofind_dim")
+            if dim is not None and recorded not in (None, dim):
+                raise StoreMismatchError(
+                    f"collection {self.name} holds {recorded}-d vectors but {self.embedder_id} makes {dim}-d ones;"
+                    " run photofind reindex --full"
+                )
+        return self._collection
+
+    def count(self) -> int:
+        col = self.collection()
+        return 0 if col is None else int(col.count())
+
+    def ids(self) -> set[str]:
+        col = self.collection()
+        if col is None:
+            return set()
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = col.get(include=[], limit=self.max_batch, offset=offset)["ids"]
+            found.update(page)
+            if len(page) < self.max_batch:
+                return found
+            offset += len(page)
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
+        col = self.collection(dim=int(vectors.shape[1]))
+        for start in range(0, len(ids), self.max_batch):
+            end = start + self.max_batch
+            col.upsert(
+                ids=list(ids[start:end]),
+                embeddings=vectors[start:end],
+                metadatas=[m or None for m in metadatas[start:end]],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        col = self.collection()
+        if col is None:
+            return
+        ids = list(ids)
+        for start in range(0, len(ids), self.max_batch):
+            col.delete(ids=ids[start : start + self.max_batch])
+
+    def get(self, ids: Sequence[str]) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+        col = self.collection()
+        if col is None or not ids:
+            return {}
+        got = col.get(ids=list(ids), include=["embeddings", "metadatas"])
+        return {
+            i: (np.asarray(e, dtype=np.float32), m or {})
+            for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"])
+        }
+
+    def query(self, vector: np.ndarray, n: int) -> list[Hit]:
+        col = self.collection()
+        if col is None or n <= 0:
+            return []
+        n = min(n, col.count())
+        if n == 0:
+            return []
+        res = col.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
+                        include=["distances", "metadatas"])
+        return [Hit(i, float(d), m or {}) for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])]
+
+    def iter_all(self, chunk: int | None = None) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Every (ids, vectors) page; memory stays bounded by `chunk` rows."""
+        col = self.collection()
+        if col is None:
+            return
+        chunk = min(chunk or self.max_batch, self.max_batch)
+        offset = 0
+        while True:
+            got = col.get(include=["embeddings"], limit=chunk, offset=offset)
+            if not got["ids"]:
+                return
+            yield list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32)
+            if len(got["ids"]) < chunk:
+                return
+            offset += len(got["ids"])
+
+
+def photofind_collections(client: Any) -> list[Any]:
+    return [c for c in client.list_collections() if c.name.startswith(COLLECTION_PREFIX + "_")]
