@@ -111,7 +111,7 @@ def like(
     total = vectors.count()
     if total == 0:
         others = sorted({str((c.metadata or {}).get("photofind_model")) for c in photofind_collections(vectors.client) if c.count()})
-        hint = f" (the index has: {', '.join(others)}; pick one with --model)" if others else ""
+        hint = f" (the index has vectors from {', '.join(others)}; choose that model with --model)" if others else ""
         raise NoIndexError(f"nothing indexed with model {embedder.id} yet; run: photofind index PATH{hint}")
     vector, _, was_indexed = query_vector(query, vectors, embedder, max_pixels)
     # Ask Chroma for a few more than k: the query itself and copies of it take rows too.

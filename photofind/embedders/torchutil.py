@@ -17,10 +17,12 @@ def resolve_device(requested: str) -> str:
     return requested
 
 
-def run_batch(model: Any, batch: list[Any], device: str) -> Any:
+def run_batch(model: Any, batch: list[Any], device: str, channels_last: bool = False) -> Any:
     """Stack prepared tensors, run `model` without autograd, return float32 numpy rows."""
     import torch
 
     with torch.inference_mode():
         x = torch.stack(batch).to(device, non_blocking=True)
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         return model(x).float().cpu().numpy()

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+STAMPS = REPO.parent / "shared" / "datasets" / "stamps"
+
+# A tiny open_clip architecture: same code path as ViT-B-32, a few thousand times cheaper.
+TINY_CLIP = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 16},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data dir and config dir; the user's own index is never touched."""
+    home = tmp_path / "pf-home"
+    for name in list(os.environ):
+        if name.startswith("PHOTOFIND_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PHOTOFIND_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # never reach for the network, fail at once
+    return home
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A registered tiny CLIP config plus a checkpoint of random weights saved from it."""
+    import open_clip
+    import torch
+
+    folder = tmp_path_factory.mktemp("tiny-clip")
+    config = folder / "pf-tiny-clip.json"
+    config.write_text(json.dumps(TINY_CLIP))
+    open_clip.add_model_config(config)
+    torch.manual_seed(0)
+    model = open_clip.create_model("pf-tiny-clip", pretrained=None)
+    checkpoint = folder / "tiny.pt"
+    torch.save(model.state_dict(), checkpoint)
+    return {"clip_model": "pf-tiny-clip", "clip_config": str(config), "checkpoint": str(checkpoint)}
+
+
+@pytest.fixture
+def tiny_clip_env(tiny_clip: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = {
+        "PHOTOFIND_MODEL": "clip",
+        "PHOTOFIND_MODEL_CLIP_MODEL": tiny_clip["clip_model"],
+        "PHOTOFIND_MODEL_CLIP_CONFIG": tiny_clip["clip_config"],
+        "PHOTOFIND_MODEL_CHECKPOINT": tiny_clip["checkpoint"],
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return env
+
+
+@pytest.fixture(scope="session")
+def effnet():
+    from photofind.embedders.effnet import EffnetLite0Embedder
+
+    embedder = EffnetLite0Embedder("cpu")
+    embedder.ensure_loaded()
+    return embedder
