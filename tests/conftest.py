@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# Set before anything imports huggingface_hub, which reads it once at import: the hub then fails
+# at once instead of retrying for ~45 s. Tests never download anything.
+os.environ["HF_HUB_OFFLINE"] = "1"
+
 REPO = Path(__file__).resolve().parents[1]
 STAMPS = REPO.parent / "shared" / "datasets" / "stamps"
 
@@ -26,7 +30,6 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.setenv("PHOTOFIND_HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # never reach for the network, fail at once
     return home
 
 

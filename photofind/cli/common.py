@@ -53,7 +53,8 @@ def handles_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = next((a for a in (*args, *kwargs.values()) if isinstance(a, typer.Context)), None)
+        # Typer may hand over its base click Context class, so match by behaviour, not type.
+        ctx = next((a for a in (*args, *kwargs.values()) if hasattr(a, "find_root")), None)
         debug = bool(ctx and global_options(ctx).debug)
         try:
             return fn(*args, **kwargs)
