@@ -1,0 +1,87 @@
+"""The installed `photofind` command in real subprocesses: import cost and crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from photofind.store import Store
+from tests.images import library
+
+PHOTOFIND = [sys.executable, "-m", "photofind"]
+
+
+def run(*args: str, extra: list[str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PHOTOFIND[:1], *(extra or []), *PHOTOFIND[1:], *args],
+                          capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
+
+
+def imported_modules(importtime_stderr: str) -> set[str]:
+    # -X importtime lines: "import time: self | cumulative | module"
+    return {line.rsplit("|", 1)[1].strip() for line in importtime_stderr.splitlines() if line.startswith("import time:")}
+
+
+@pytest.mark.slow
+def test_like_on_an_indexed_image_imports_no_model(tmp_path: Path, tiny_clip_env: dict[str, str]) -> None:
+    root = tmp_path / "photos"
+    files = library(root, 6)
+    done = run("index", str(root))
+    assert done.returncode == 0, done.stderr
+    assert "embedded with clip-pf-tiny-clip" in done.stdout
+
+    res = run("like", str(files[2]), "--json", extra=["-X", "importtime"])
+    assert res.returncode == 0, res.stderr[-2000:]
+    modules = imported_modules(res.stderr)
+    assert "chromadb" in modules  # the proof works: we do see what was imported
+    assert not {m for m in modules if m.split(".")[0] in ("torch", "open_clip", "torchvision", "timm")}
+
+    # An image that is not indexed does need the model, through the same command.
+    other = library(tmp_path / "elsewhere", 1, start=50)[0]
+    res = run("like", str(other), "--json", extra=["-X", "importtime"])
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "open_clip" in imported_modules(res.stderr)
+
+
+def _rows(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+            return con.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_killed_mid_run_then_rerun_leaves_a_consistent_store(tmp_path: Path, isolated_home: Path) -> None:
+    root = tmp_path / "photos"
+    library(root, 900, size=(96, 72))
+    proc = subprocess.Popen([*PHOTOFIND, "index", str(root), "-m", "pixel", "--batch-size", "2", "-q"],
+                            env=os.environ.copy())
+    db = isolated_home / "catalog.sqlite"
+    deadline = time.monotonic() + 60
+    while _rows(db) < 40 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    assert proc.poll() is None, "index finished before it could be interrupted; make the library bigger"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = _rows(db)
+    assert 0 < partial < 900
+
+    with Store(isolated_home, "check") as store:  # the killed owner's lock is gone with it
+        referenced = store.catalog.referenced_hashes()
+        ids = store.vectors("pixel-32", "cosine").ids()
+        assert referenced <= ids  # no row points at a missing vector
+
+    rerun = run("index", str(root), "-m", "pixel")
+    assert rerun.returncode == 0, rerun.stderr
+    with Store(isolated_home, "check") as store:
+        referenced = store.catalog.referenced_hashes()
+        ids = store.vectors("pixel-32", "cosine").ids()
+        assert referenced == ids and len(ids) == 900  # complete, no duplicates, no orphans
+        assert store.catalog.counts()[0] == 900
