@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -46,7 +46,12 @@ KEYS: dict[str, Key] = {
     "index.workers": Key(int, 0),
     "index.max_pixels": Key(int, 200_000_000),
     "store.data_dir": Key(str, "", env_alias="PHOTOFIND_HOME"),
+    "store.cache_dir": Key(str, ""),
 }
+
+
+def replace_model(model: "ModelSettings", name: str) -> "ModelSettings":
+    return replace(model, name=name)
 
 
 def env_name(key: str) -> str:
@@ -74,19 +79,22 @@ class Settings:
     workers: int
     max_pixels: int
     data_dir: Path
+    cache_dir: Path
     config_path: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
 
-    def with_model(self, name: str) -> "Settings":
-        from dataclasses import replace
-
-        return replace(self, model=replace(self.model, name=name))
 
 
 def default_config_path() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("photofind")) / "config.toml"
+
+
+def default_cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("photofind"))
 
 
 def default_data_dir() -> Path:
@@ -204,6 +212,7 @@ def load(
         workers=values["index.workers"] or min(4, os.cpu_count() or 1),
         max_pixels=values["index.max_pixels"],
         data_dir=data_dir.resolve(),
+        cache_dir=(Path(values["store.cache_dir"]).expanduser() if values["store.cache_dir"] else default_cache_dir()).resolve(),
         config_path=path if path.is_file() else None,
         sources=sources,
     )

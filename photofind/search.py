@@ -20,7 +20,8 @@ from photofind.embedders.base import Embedder
 from photofind.errors import InputError, NoIndexError
 from photofind.hashing import sha256_file
 from photofind.images import open_image
-from photofind.vectors import Hit, VectorStore, photofind_collections
+from photofind.metrics import CHROMA_METRICS, HIGHER_IS_BETTER, METRICS, chroma_to_metric, exact_top_k
+from photofind.vectors import VectorStore, photofind_collections
 
 
 @dataclass(frozen=True)
@@ -41,18 +42,12 @@ class LikeResult:
     model: str
     metric: str
     higher_is_better: bool
+    exact: bool  # True: scored over every stored vector; False: Chroma's HNSW index
     query_was_indexed: bool  # True: the stored vector was reused and no model was loaded
     matches: list[Match]
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "matches": [asdict(m) for m in self.matches]}
-
-
-def chroma_score(space: str, distance: float) -> tuple[float, bool]:
-    """Chroma distance -> (score in the metric's own units, higher is better?)."""
-    if space == "l2":
-        return distance, False  # Chroma's l2 is the squared Euclidean distance
-    return 1.0 - distance, True  # cosine and ip report 1 - similarity
 
 
 def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixels: int) -> tuple[np.ndarray, str, bool]:
@@ -100,29 +95,70 @@ def expand_hits(
     return matches
 
 
+def ranked_hashes(
+    vector: np.ndarray, vectors: VectorStore, metric: str, n: int, *, exact: bool = False
+) -> list[tuple[str, float, dict[str, Any]]]:
+    """The n best (hash, score, image metadata). cosine and l2 come from Chroma's HNSW index
+    unless `exact`; l1 and corr (and anything with `exact`) scan every stored vector in chunks."""
+    if metric in CHROMA_METRICS and not exact:
+        return [
+            (h.id, chroma_to_metric(metric, vectors.space, h.distance, len(vector)), h.metadata)
+            for h in vectors.query(vector, n)
+        ]
+    top = exact_top_k(metric, vector, vectors.iter_all(), n)
+    meta = vectors.get([h for h, _ in top])
+    return [(h, score, meta.get(h, (None, {}))[1]) for h, score in top]
+
+
 def like(
-    query: Path, catalog: Catalog, vectors: VectorStore, embedder: Embedder, *, k: int = 10, max_pixels: int = 200_000_000
+    query: Path,
+    catalog: Catalog,
+    vectors: VectorStore,
+    embedder: Embedder,
+    *,
+    k: int = 10,
+    metric: str = "cosine",
+    exact: bool = False,
+    max_pixels: int = 200_000_000,
 ) -> LikeResult:
     if k < 1:
         raise InputError("-k must be at least 1")
+    if metric not in METRICS:
+        raise InputError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
     query = query.expanduser().resolve()
     if not query.is_file():
         raise InputError(f"{query} {'is not a file' if query.exists() else 'does not exist'}")
     total = vectors.count()
     if total == 0:
-        others = sorted({str((c.metadata or {}).get("photofind_model")) for c in photofind_collections(vectors.client) if c.count()})
-        hint = f" (the index has vectors from {', '.join(others)}; choose that model with --model)" if others else ""
-        raise NoIndexError(f"nothing indexed with model {embedder.id} yet; run: photofind index PATH{hint}")
+        raise NoIndexError(_no_vectors_message(vectors))
     vector, _, was_indexed = query_vector(query, vectors, embedder, max_pixels)
-    # Ask Chroma for a few more than k: the query itself and copies of it take rows too.
+    # Ask for a few more than k: the query itself and copies of it take rows too.
     n = k + 1
     while True:
-        hits: list[Hit] = vectors.query(vector, n)
-        scored = [(h.id, *chroma_score(vectors.space, h.distance)[:1], h.metadata) for h in hits]
-        matches = expand_hits(scored, catalog, str(query), k)
+        matches = expand_hits(ranked_hashes(vector, vectors, metric, n, exact=exact), catalog, str(query), k)
         if len(matches) >= k or n >= total:
             break
         n = min(total, n * 2)
     return LikeResult(
-        str(query), embedder.id, vectors.space, chroma_score(vectors.space, 0.0)[1], was_indexed, matches
+        str(query), embedder.id, metric, HIGHER_IS_BETTER[metric], exact or metric not in CHROMA_METRICS,
+        was_indexed, matches,
     )
+
+
+def _no_vectors_message(vectors: VectorStore) -> str:
+    found = [
+        ((c.metadata or {}).get("photofind_model"), (c.metadata or {}).get("hnsw:space"))
+        for c in photofind_collections(vectors.client)
+        if c.count()
+    ]
+    other_spaces = sorted(str(space) for model, space in found if model == vectors.embedder_id)
+    if other_spaces:
+        return (
+            f"index.space is {vectors.space} but {vectors.embedder_id} vectors exist only in "
+            f"{', '.join(other_spaces)}; run: photofind reindex --full"
+        )
+    message = f"nothing indexed with model {vectors.embedder_id} yet; run: photofind index PATH"
+    models = sorted({str(model) for model, _ in found})
+    if models:
+        message += f" (the index has vectors from {', '.join(models)}; choose that model with --model)"
+    return message

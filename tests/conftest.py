@@ -29,6 +29,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("PHOTOFIND_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("PHOTOFIND_HOME", str(home))
+    monkeypatch.setenv("PHOTOFIND_STORE_CACHE_DIR", str(tmp_path / "pf-cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     return home
 

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from photofind import __version__
-from photofind.cli import index_cmd, like_cmd, status_cmd
+from photofind.cli import eval_cmd, index_cmd, like_cmd, status_cmd
 from photofind.cli.common import GlobalOptions
 
 app = typer.Typer(
@@ -46,6 +46,7 @@ app.command("index")(index_cmd.index)
 app.command("reindex")(index_cmd.reindex)
 app.command("like")(like_cmd.like)
 app.command("status")(status_cmd.status)
+app.command("eval")(eval_cmd.eval_)
 
 
 def main() -> None:

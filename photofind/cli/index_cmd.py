@@ -3,57 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from contextlib import contextmanager
-from typing import Callable, Iterator, List, Optional
+from typing import List, Optional
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress as RichProgress,
-    SpinnerColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-
 from photofind.cli import options
 from photofind.cli.common import console, err_console, handles_errors, load_settings
+from photofind.cli.progress import progress_bar
 from photofind.config import Settings
 from photofind.embedders import create_embedder
 from photofind.errors import InputError
-from photofind.indexer import Indexer, IndexReport, Progress
+from photofind.indexer import Indexer, IndexReport
 from photofind.scanner import PathFilter
 from photofind.store import Store
 
 SHOWN_SKIPS = 10
-
-
-@contextmanager
-def progress_bar(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
-    """A Rich bar with files/s, ETA and the skipped count; the core only sees a callback."""
-    if not enabled:
-        yield None
-        return
-    bar = RichProgress(
-        SpinnerColumn(),
-        TextColumn("indexing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("[progress.data.speed]{task.fields[rate]}"),
-        TimeRemainingColumn(),
-        TextColumn("skipped {task.fields[skipped]}"),
-        console=err_console,
-        transient=True,
-    )
-    task = bar.add_task("indexing", total=None, rate="", skipped=0)
-
-    def update(p: Progress) -> None:
-        speed = bar.tasks[0].speed
-        bar.update(task, completed=p.done, total=p.total, skipped=p.skipped,
-                   rate=f"{speed:.1f} files/s" if speed else "")
-
-    with bar:
-        yield update
 
 
 def run_index(settings: Settings, roots: list[Path], *, full: bool, quiet: bool, command: str) -> IndexReport:

@@ -8,9 +8,10 @@ from typing import Optional
 import typer
 
 from photofind.cli import options
-from photofind.cli.common import console, handles_errors, load_settings
+from photofind.cli.common import console, err_console, handles_errors, load_settings
 from photofind.cli.render import dumps, like_table
 from photofind.embedders import create_embedder
+from photofind.grid import contact_sheet, like_tiles, open_in_viewer
 from photofind.search import like as run_like
 from photofind.store import Store
 
@@ -20,6 +21,12 @@ def like(
     ctx: typer.Context,
     image: Path = typer.Argument(..., help="Any image file, indexed or not."),
     k: int = typer.Option(10, "-k", "--top", help="How many results."),
+    metric: str = typer.Option(
+        "cosine", "--metric", help="cosine or l2 (from the Chroma index), l1 or corr (exact scan)."
+    ),
+    exact: bool = typer.Option(False, "--exact", help="Score every stored vector instead of using the index."),
+    grid: Optional[Path] = typer.Option(None, "--grid", help="Also write the query and results as a PNG contact sheet."),
+    open_grid: bool = typer.Option(False, "--open", help="Show the --grid file in the system image viewer."),
     model: Optional[str] = options.MODEL,
     device: Optional[str] = options.DEVICE,
     as_json: bool = options.JSON,
@@ -30,9 +37,14 @@ def like(
     with Store(settings.data_dir, "like", must_exist=True) as store:
         result = run_like(
             image, store.catalog, store.vectors(embedder.id, settings.space), embedder,
-            k=k, max_pixels=settings.max_pixels,
+            k=k, metric=metric, exact=exact, max_pixels=settings.max_pixels,
         )
     if as_json:
         print(dumps(result.to_json()))
     else:
         console.print(like_table(result))
+    if grid is not None:
+        contact_sheet(like_tiles(result.query, result.matches, result.metric), grid)
+        err_console.print(f"grid written to {grid}", soft_wrap=True)
+        if open_grid and not open_in_viewer(grid):
+            err_console.print("no image viewer found (xdg-open); open the file yourself", soft_wrap=True)

@@ -51,7 +51,8 @@ def test_like_json_schema(indexed: Path) -> None:
     res = cli("like", str(indexed / "photo_0004.jpg"), "-m", "pixel", "-k", "3", "--json")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert set(data) == {"query", "model", "metric", "higher_is_better", "query_was_indexed", "matches"}
+    assert set(data) == {"query", "model", "metric", "higher_is_better", "exact", "query_was_indexed", "matches"}
+    assert data["exact"] is False  # cosine comes from the Chroma index
     assert data["model"] == "pixel-32" and data["metric"] == "cosine" and data["query_was_indexed"] is True
     assert len(data["matches"]) == 3
     first = data["matches"][0]
@@ -163,3 +164,58 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
 def test_help_and_version() -> None:
     assert cli("--version").stdout.startswith("photofind ")
     assert "like" in cli("--help").stdout
+
+
+# -- metrics and grids (the tutorial's comparisons) --------------------------------------------
+
+def like_json(*args: str) -> dict:
+    res = cli("like", *args, "--json")
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+@pytest.mark.parametrize("metric, exact", [("l2", False), ("l1", True), ("corr", True), ("cosine", False)])
+def test_like_metrics_rank_in_their_own_direction(indexed: Path, metric: str, exact: bool) -> None:
+    data = like_json(str(indexed / "photo_0004.jpg"), "-m", "pixel", "-k", "5", "--metric", metric)
+    assert data["metric"] == metric and data["exact"] is exact
+    scores = [m["score"] for m in data["matches"]]
+    assert scores == sorted(scores, reverse=data["higher_is_better"])
+    assert data["higher_is_better"] is (metric in ("cosine", "corr"))
+    assert data["matches"][0]["path"].endswith("copy.jpg")  # the identical copy is best in every metric
+    assert scores[0] == pytest.approx(0.0 if metric in ("l1", "l2") else 1.0, abs=1e-5)
+
+
+def test_exact_cosine_agrees_with_the_index(indexed: Path) -> None:
+    q = str(indexed / "photo_0007.jpg")
+    approx = like_json(q, "-m", "pixel", "-k", "6")
+    exact = like_json(q, "-m", "pixel", "-k", "6", "--exact")
+    assert exact["exact"] is True
+    assert [m["path"] for m in exact["matches"]] == [m["path"] for m in approx["matches"]]
+    for a, b in zip(approx["matches"], exact["matches"]):
+        assert a["score"] == pytest.approx(b["score"], abs=1e-4)
+
+
+def test_error_unknown_metric(indexed: Path) -> None:
+    expect_error(["like", str(indexed / "photo_0001.jpg"), "-m", "pixel", "--metric", "hamming"], "unknown metric")
+
+
+def test_like_grid_png(indexed: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from photofind.grid import layout
+
+    out = tmp_path / "sheet.png"
+    res = cli("like", str(indexed / "photo_0002.jpg"), "-m", "pixel", "-k", "4", "--grid", str(out))
+    assert res.exit_code == 0, res.output
+    with Image.open(out) as sheet:
+        assert sheet.size == layout(5)[0]
+    expect_error(["like", str(indexed / "photo_0002.jpg"), "-m", "pixel", "--grid", str(tmp_path / "x.jpg")], "PNG")
+
+
+def test_space_change_says_reindex_full(indexed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHOTOFIND_INDEX_SPACE", "l2")
+    expect_error(["like", str(indexed / "photo_0001.jpg"), "-m", "pixel"], "reindex --full")
+    res = cli("reindex", "--full", "-m", "pixel", "-q")
+    assert res.exit_code == 0
+    data = like_json(str(indexed / "photo_0004.jpg"), "-m", "pixel", "--metric", "l2", "-k", "1")
+    assert data["matches"][0]["score"] == pytest.approx(0.0, abs=1e-6)
