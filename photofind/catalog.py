@@ -113,6 +113,16 @@ class Catalog:
             [(r.path, r.hash, r.size, r.mtime_ns, r.status, r.error, now) for r in rows],
         )
 
+    def move(self, src: str, dest: str) -> int:
+        """A file or folder was moved: its rows follow it (vectors are untouched). Returns rows moved."""
+        moved = self.db.execute("UPDATE OR REPLACE files SET path = ? WHERE path = ?", (dest, src)).rowcount
+        low, high = _under(src)
+        moved += self.db.execute(
+            "UPDATE OR REPLACE files SET path = ? || substr(path, ?) WHERE path >= ? AND path < ?",
+            (dest.rstrip("/") + "/", len(low) + 1, low, high),
+        ).rowcount
+        return moved
+
     def delete(self, paths: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
 

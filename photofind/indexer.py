@@ -8,8 +8,10 @@ finds the work half done and completes it, never duplicating a vector.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
+from contextlib import AbstractContextManager, nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +105,8 @@ class Indexer:
         workers: int = 2,
         max_pixels: int = 200_000_000,
         on_progress: Callable[[Progress], None] | None = None,
+        write_lock: AbstractContextManager[object] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.catalog = catalog
         self.vectors = vectors
@@ -112,6 +116,12 @@ class Indexer:
         self.workers = max(1, workers)
         self.max_pixels = max_pixels
         self.on_progress = on_progress
+        # The daemon answers queries from other threads between our writes: every store access
+        # here happens under this lock, while hashing, decoding and inference run outside it.
+        self.write_lock = write_lock or nullcontext()
+        # Set by SIGTERM in the daemon: finish the batch in flight, then return (resumable).
+        self.stop = stop
+        self._ids: set[str] | None = None  # vector ids in the collection; we are its only writer
 
     # -- entry points -------------------------------------------------------------------------
     def index_roots(self, roots: Sequence[Path], *, full: bool = False) -> IndexReport:
@@ -141,37 +151,42 @@ class Indexer:
         report = IndexReport(
             unchanged=plan.unchanged, missing_roots=list(plan.missing_roots), unreadable=list(plan.unreadable)
         )
-        must_collect = bool(plan.removed)
         if plan.removed:
-            with self.catalog.transaction():
+            with self.write_lock, self.catalog.transaction():
                 self.catalog.delete(plan.removed)
             report.removed = len(plan.removed)
 
         work: list[tuple[FileStat, str | None]] = [(st, None) for st in plan.to_hash]
-        existing: set[str] = set()
-        referenced = self.catalog.referenced_hashes()
-        if work or full or self.vectors.count() != len(referenced):
-            existing = set() if full else self.vectors.ids()
+        with self.write_lock:
+            referenced = self.catalog.referenced_hashes()
+            if self._ids is None or full or self.vectors.count() != len(self._ids):
+                self._ids = self.vectors.ids()  # listed once, then kept in step by our own writes
+        ids = self._ids
+        if not full:
             # Rows whose vector is missing (a model switch, a lost collection) are re-embedded
             # from one of their files, which must still be what the row says.
+            missing = referenced - ids
             in_work = {st.path for st, _ in work}
-            missing = referenced - existing if not full else set()
             if missing:
                 for row in self.catalog.iter_ok():
                     if row.hash in missing and row.path not in in_work:
                         missing.discard(row.hash)
                         work.append((FileStat(row.path, row.size, row.mtime_ns), row.hash))
-            must_collect = True
 
-        changed_hash = self._run(work, existing, report)
-        if must_collect or changed_hash:
-            orphans = self.vectors.ids() - self.catalog.referenced_hashes()
-            self.vectors.delete(sorted(orphans))
-            report.collected = len(orphans)
+        self._run(work, set() if full else set(ids), report)
+        with self.write_lock:
+            orphans = ids - self.catalog.referenced_hashes()
+            if orphans:
+                self.vectors.delete(sorted(orphans))
+                ids -= orphans
+                report.collected = len(orphans)
+            self._stamp()
+        return report
+
+    def _stamp(self) -> None:
         with self.catalog.transaction():
             self.catalog.set_meta("last_index", str(time.time()))
             self.catalog.set_meta("last_model", self.embedder.id)
-        return report
 
     # -- the pipeline -------------------------------------------------------------------------
     def _load(self, st: FileStat, known_hash: str | None, existing: set[str]) -> _Item:
@@ -192,15 +207,14 @@ class Indexer:
             meta["taken"] = info.taken
         return _Item(st, digest, prepared, meta)
 
-    def _run(self, work: list[tuple[FileStat, str | None]], existing: set[str], report: IndexReport) -> bool:
+    def _run(self, work: list[tuple[FileStat, str | None]], existing: set[str], report: IndexReport) -> None:
         if not work:
-            return False
+            return
         total = len(work)
         done = 0
         written = set(existing)  # hashes whose vector is in the collection now
         batch: list[_Item] = []  # new vectors to compute, in order
         rows: list[FileRow] = []  # rows waiting for the batch's vectors to land
-        changed_hash = False
         window = self.batch_size * 2 + self.workers * 2
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="photofind-decode")
         pending: deque[Future[_Item]] = deque()
@@ -220,9 +234,6 @@ class Indexer:
                 top_up()
                 done += 1
                 report.hashed += 1
-                old = self.catalog.row(item.stat.path)
-                if old is not None and old.hash != item.hash:
-                    changed_hash = True
                 if item.error:
                     report.skipped.append((item.stat.path, item.error))
                     rows.append(FileRow(item.stat.path, item.hash, item.stat.size, item.stat.mtime_ns, "skipped", item.error))
@@ -234,23 +245,27 @@ class Indexer:
                     rows.append(FileRow(item.stat.path, item.hash, item.stat.size, item.stat.mtime_ns, "ok"))
                 if len(batch) >= self.batch_size or (not batch and len(rows) >= ROW_FLUSH):
                     self._flush(batch, rows, written, report)
+                    if self.stop is not None and self.stop.is_set():
+                        break
                 if self.on_progress:
                     self.on_progress(Progress(done, total, len(report.skipped)))
             self._flush(batch, rows, written, report)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        return changed_hash
 
     def _flush(self, batch: list[_Item], rows: list[FileRow], written: set[str], report: IndexReport) -> None:
         """Vectors first, then the rows that point at them, in one catalog transaction."""
-        if batch:
-            vectors = self.embedder.embed_prepared([b.prepared for b in batch])
-            ids = [b.hash for b in batch]
-            self.vectors.upsert(ids, vectors, [b.meta or {} for b in batch])  # type: ignore[arg-type]
-            written.update(ids)  # type: ignore[arg-type]
-            report.embedded += len(batch)
-        if rows:
-            with self.catalog.transaction():
-                self.catalog.upsert(rows)
+        vectors = self.embedder.embed_prepared([b.prepared for b in batch]) if batch else None
+        with self.write_lock:
+            if batch:
+                ids = [b.hash for b in batch]
+                self.vectors.upsert(ids, vectors, [b.meta or {} for b in batch])  # type: ignore[arg-type]
+                written.update(ids)  # type: ignore[arg-type]
+                if self._ids is not None:
+                    self._ids.update(ids)  # type: ignore[arg-type]
+                report.embedded += len(batch)
+            if rows:
+                with self.catalog.transaction():
+                    self.catalog.upsert(rows)
         batch.clear()
         rows.clear()

@@ -30,7 +30,7 @@ class StoreLock:
         self.path = data_dir / LOCK_NAME
         self._fd: int | None = None
 
-    def acquire(self, command: str) -> None:
+    def acquire(self, command: str, **info: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -40,12 +40,27 @@ class StoreLock:
             owner = read_owner(self.path)
             pid = owner.get("pid")
             who = f"photofind {owner.get('command', '')} (pid {pid})".replace("  ", " ") if pid else "another photofind"
-            raise StoreBusyError(
-                f"{who} owns this index at {self.path.parent}; wait for it to finish or stop it", pid
-            ) from None
+            hint = "stop it to run this" if owner.get("command") == "watch" else "wait for it to finish or stop it"
+            raise StoreBusyError(f"{who} owns this index at {self.path.parent}; {hint}", pid) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command, "since": time.time()}).encode(), 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command, "since": time.time(), **info}).encode(), 0)
         self._fd = fd
+
+    def owner(self) -> dict:
+        return read_owner(self.path)
+
+    def is_held_elsewhere(self) -> bool:
+        """True when another process holds the lock right now (probing takes and drops it)."""
+        if not self.path.exists():
+            return False
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops our probe lock, if we got it
+        return False
 
     def release(self) -> None:
         if self._fd is not None:
