@@ -47,6 +47,10 @@ KEYS: dict[str, Key] = {
     "index.max_pixels": Key(int, 200_000_000),
     "store.data_dir": Key(str, "", env_alias="PHOTOFIND_HOME"),
     "store.cache_dir": Key(str, ""),
+    "watch.settle_seconds": Key(float, 2.0),
+    "watch.rescan_minutes": Key(float, 60.0),
+    "watch.polling": Key(bool, False),
+    "watch.poll_seconds": Key(float, 2.0),
 }
 
 
@@ -70,6 +74,14 @@ class ModelSettings:
 
 
 @dataclass(frozen=True)
+class WatchSettings:
+    settle_seconds: float
+    rescan_minutes: float
+    polling: bool
+    poll_seconds: float
+
+
+@dataclass(frozen=True)
 class Settings:
     roots: tuple[Path, ...]
     exclude: tuple[str, ...]
@@ -80,6 +92,7 @@ class Settings:
     max_pixels: int
     data_dir: Path
     cache_dir: Path
+    watch: WatchSettings
     config_path: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
 
@@ -119,10 +132,10 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
                 value = value.lower() in ("1", "true", "yes", "on")
             elif not isinstance(value, bool):
                 raise ValueError("expected true or false")
-        elif spec.kind is int:
-            if isinstance(value, bool):
-                raise ValueError("expected an integer")
-            value = int(value)
+        elif spec.kind in (int, float):
+            if isinstance(value, bool) or (spec.kind is int and isinstance(value, float)):
+                raise ValueError(f"expected {'an integer' if spec.kind is int else 'a number'}")
+            value = spec.kind(value)
             if value < 0:
                 raise ValueError("expected a number >= 0")
         else:
@@ -213,6 +226,12 @@ def load(
         max_pixels=values["index.max_pixels"],
         data_dir=data_dir.resolve(),
         cache_dir=(Path(values["store.cache_dir"]).expanduser() if values["store.cache_dir"] else default_cache_dir()).resolve(),
+        watch=WatchSettings(
+            settle_seconds=values["watch.settle_seconds"],
+            rescan_minutes=values["watch.rescan_minutes"],
+            polling=values["watch.polling"],
+            poll_seconds=values["watch.poll_seconds"],
+        ),
         config_path=path if path.is_file() else None,
         sources=sources,
     )

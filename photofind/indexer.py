@@ -13,7 +13,7 @@ import time
 from collections import deque
 from contextlib import AbstractContextManager, nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -73,6 +73,14 @@ class IndexReport:
     missing_roots: list[Path] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "missing_roots": [str(p) for p in self.missing_roots]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "IndexReport":
+        return cls(**{**data, "missing_roots": [Path(p) for p in data["missing_roots"]],
+                      "skipped": [tuple(s) for s in data["skipped"]]})
 
 
 @dataclass

@@ -42,9 +42,18 @@ class StoreLock:
             who = f"photofind {owner.get('command', '')} (pid {pid})".replace("  ", " ") if pid else "another photofind"
             hint = "stop it to run this" if owner.get("command") == "watch" else "wait for it to finish or stop it"
             raise StoreBusyError(f"{who} owns this index at {self.path.parent}; {hint}", pid) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command, "since": time.time(), **info}).encode(), 0)
         self._fd = fd
+        self._info = {"pid": os.getpid(), "command": command, "since": time.time(), **info}
+        self._write()
+
+    def _write(self) -> None:
+        assert self._fd is not None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, json.dumps(self._info).encode(), 0)
+
+    def update(self, **info: str) -> None:
+        self._info.update(info)
+        self._write()
 
     def owner(self) -> dict:
         return read_owner(self.path)

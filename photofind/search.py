@@ -49,6 +49,10 @@ class LikeResult:
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "matches": [asdict(m) for m in self.matches]}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "LikeResult":
+        return cls(**{**data, "matches": [Match(**m) for m in data["matches"]]})
+
 
 def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixels: int) -> tuple[np.ndarray, str, bool]:
     """(unit vector, content hash, was it already stored?) for any image file."""

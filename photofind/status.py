@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from photofind.store import Store, disk_usage
+from photofind.catalog import Catalog
+from photofind.store import disk_usage
 from photofind.vectors import photofind_collections
 
 
@@ -35,26 +37,31 @@ class StatusReport:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "StatusReport":
+        return cls(**{**data, "collections": [CollectionInfo(**c) for c in data["collections"]],
+                      "skipped_examples": [tuple(e) for e in data["skipped_examples"]]})
 
-def collect_status(store: Store, model_id: str) -> StatusReport:
-    files, unique, skipped = store.catalog.counts()
+
+def collect_status(catalog: Catalog, client: Any, data_dir: Path, model_id: str) -> StatusReport:
+    files, unique, skipped = catalog.counts()
     collections = []
-    for col in photofind_collections(store.client):
+    for col in photofind_collections(client):
         meta = col.metadata or {}
         collections.append(
             CollectionInfo(col.name, str(meta.get("photofind_model", "?")), str(meta.get("hnsw:space", "l2")), col.count())
         )
-    last = store.catalog.get_meta("last_index")
+    last = catalog.get_meta("last_index")
     return StatusReport(
-        data_dir=str(store.data_dir),
-        store_bytes=disk_usage(store.data_dir),
-        roots=[str(r) for r in store.catalog.roots()],
+        data_dir=str(data_dir),
+        store_bytes=disk_usage(data_dir),
+        roots=[str(r) for r in catalog.roots()],
         files=files,
         unique_images=unique,
         skipped=dict(skipped.most_common()),
-        skipped_examples=[(r.path, r.error or "") for r in store.catalog.skipped(5)],
+        skipped_examples=[(r.path, r.error or "") for r in catalog.skipped(5)],
         model=model_id,
         collections=collections,
         last_index=datetime.fromtimestamp(float(last)).isoformat(timespec="seconds") if last else None,
-        last_model=store.catalog.get_meta("last_model"),
+        last_model=catalog.get_meta("last_model"),
     )

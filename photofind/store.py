@@ -55,6 +55,10 @@ class Store:
             self._vectors[key] = VectorStore(self.client, embedder_id, space)
         return self._vectors[key]
 
+    def lock_info(self, **info: str) -> None:
+        """Publish how to reach the owner (the daemon's socket) in the lock file."""
+        self._lock.update(**info)
+
     def close(self) -> None:
         self.catalog.close()
         self._lock.release()

@@ -9,6 +9,7 @@ import typer
 from photofind.cli import options
 from photofind.cli.common import console, err_console, handles_errors, load_settings
 from photofind.cli.progress import progress_bar
+from photofind.cli.route import daemon_client
 from photofind.config import Settings
 from photofind.embedders import create_embedder
 from photofind.errors import InputError
@@ -93,4 +94,13 @@ def reindex(
 ) -> None:
     """Rescan every remembered folder (and config roots) incrementally."""
     settings = load_settings(ctx, **options.model_flags(model, device))
-    run_index(settings, [], full=full, quiet=quiet, command="reindex")
+    client = daemon_client(settings.data_dir)
+    if client is None:
+        run_index(settings, [], full=full, quiet=quiet, command="reindex")
+        return
+    # photofind watch owns the store: it runs the rescan, with its model already loaded.
+    report = IndexReport.from_json(client.call("reindex", full=full, model=settings.model.name))
+    for root in report.missing_roots:
+        err_console.print(f"warning: {root} is not there (unmounted?); its entries are kept", soft_wrap=True)
+    if not quiet:
+        print_report(report, settings.model.name)

@@ -10,10 +10,28 @@ import typer
 from photofind.cli import options
 from photofind.cli.common import console, err_console, handles_errors, load_settings
 from photofind.cli.render import dumps, like_table
+from photofind.cli.route import daemon_client
+from photofind.config import Settings
 from photofind.embedders import create_embedder
 from photofind.grid import contact_sheet, like_tiles, open_in_viewer
+from photofind.search import LikeResult
 from photofind.search import like as run_like
 from photofind.store import Store
+
+
+def find_like(settings: Settings, image: Path, k: int, metric: str, exact: bool) -> LikeResult:
+    image = image.expanduser().resolve()  # the daemon has another working directory
+    client = daemon_client(settings.data_dir)
+    if client is not None:
+        return LikeResult.from_json(
+            client.call("like", image=str(image), k=k, metric=metric, exact=exact, model=settings.model.name)
+        )
+    embedder = create_embedder(settings.model)
+    with Store(settings.data_dir, "like", must_exist=True) as store:
+        return run_like(
+            image, store.catalog, store.vectors(embedder.id, settings.space), embedder,
+            k=k, metric=metric, exact=exact, max_pixels=settings.max_pixels,
+        )
 
 
 @handles_errors
@@ -33,12 +51,7 @@ def like(
 ) -> None:
     """Show the indexed photos most like IMAGE."""
     settings = load_settings(ctx, **options.model_flags(model, device))
-    embedder = create_embedder(settings.model)
-    with Store(settings.data_dir, "like", must_exist=True) as store:
-        result = run_like(
-            image, store.catalog, store.vectors(embedder.id, settings.space), embedder,
-            k=k, metric=metric, exact=exact, max_pixels=settings.max_pixels,
-        )
+    result = find_like(settings, image, k, metric, exact)
     if as_json:
         print(dumps(result.to_json()))
     else:

@@ -10,6 +10,7 @@ from rich.table import Table
 from photofind.cli import options
 from photofind.cli.common import console, handles_errors, load_settings
 from photofind.cli.render import dumps, file_link
+from photofind.cli.route import daemon_client
 from photofind.embedders import create_embedder
 from photofind.status import StatusReport, collect_status
 from photofind.store import Store
@@ -57,9 +58,13 @@ def status(
 ) -> None:
     """Show what is indexed and where it lives."""
     settings = load_settings(ctx, **options.model_flags(model))
-    embedder = create_embedder(settings.model)
-    with Store(settings.data_dir, "status", must_exist=True) as store:
-        report = collect_status(store, embedder.id)
+    client = daemon_client(settings.data_dir)
+    if client is not None:
+        report = StatusReport.from_json(client.call("status", model=settings.model.name))
+    else:
+        embedder = create_embedder(settings.model)
+        with Store(settings.data_dir, "status", must_exist=True) as store:
+            report = collect_status(store.catalog, store.client, store.data_dir, embedder.id)
     if as_json:
         print(dumps(report.to_json()))
     else:

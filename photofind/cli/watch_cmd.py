@@ -1,0 +1,42 @@
+"""`photofind watch [PATH...]`: keep the index in step with the folders and serve queries."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from photofind.cli import options
+from photofind.cli.common import handles_errors, load_settings
+from photofind.errors import InputError
+
+
+@handles_errors
+def watch(
+    ctx: typer.Context,
+    paths: Optional[List[Path]] = typer.Argument(None, help="Folders to add; default: the remembered ones."),
+    model: Optional[str] = options.MODEL,
+    device: Optional[str] = options.DEVICE,
+    polling: Optional[bool] = typer.Option(None, "--polling/--inotify", help="Poll instead of inotify (network drives)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every move and watcher detail."),
+) -> None:
+    """Watch folders, index every change within seconds, and answer like/status/reindex."""
+    settings = load_settings(ctx, **options.model_flags(model, device), **{"watch.polling": polling})
+    roots = []
+    for p in paths or []:
+        p = p.expanduser()
+        if not p.is_dir():
+            raise InputError(f"{p} {'is not a folder' if p.exists() else 'does not exist'}")
+        roots.append(p.resolve())
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s photofind: %(message)s", datefmt="%Y-%m-%d %H:%M:%S",
+    )
+    for noisy in ("watchdog", "chromadb", "httpx", "posthog"):  # per-event chatter even at INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from photofind.daemon.daemon import Daemon
+
+    raise typer.Exit(Daemon(settings, roots).run())

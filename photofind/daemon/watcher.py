@@ -1,0 +1,61 @@
+"""Starting watchdog observers: inotify where it works, polling where it cannot."""
+
+from __future__ import annotations
+
+import errno
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from photofind.daemon.events import ChangeCollector
+
+log = logging.getLogger("photofind.daemon")
+
+# inotify runs out of watches (fs.inotify.max_user_watches) or instances on big trees.
+_LIMIT_ERRNOS = {errno.ENOSPC, errno.EMFILE}
+
+
+def _inotify_observer() -> Any:
+    from watchdog.observers import Observer
+
+    return Observer()
+
+
+def _polling_observer(interval: float) -> Any:
+    from watchdog.observers.polling import PollingObserver
+
+    return PollingObserver(timeout=interval)
+
+
+def start_observer(
+    root: Path,
+    collector: ChangeCollector,
+    *,
+    polling: bool,
+    poll_seconds: float,
+    make_native: Callable[[], Any] = _inotify_observer,
+) -> tuple[Any, str]:
+    """Watch `root` recursively; returns (observer, "inotify" | "polling")."""
+    if not polling:
+        observer = make_native()
+        try:
+            observer.schedule(collector, str(root), recursive=True)
+            observer.start()
+            return observer, "inotify"
+        except OSError as exc:
+            if exc.errno not in _LIMIT_ERRNOS:
+                raise
+            try:
+                observer.stop()
+            except Exception:  # it never started; nothing to stop
+                pass
+            log.warning(
+                "the inotify watch limit is reached for %s (raise fs.inotify.max_user_watches); "
+                "polling it every %.0f s instead",
+                root,
+                poll_seconds,
+            )
+    observer = _polling_observer(poll_seconds)
+    observer.schedule(collector, str(root), recursive=True)
+    observer.start()
+    return observer, "polling"

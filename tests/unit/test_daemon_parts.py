@@ -1,0 +1,97 @@
+"""The daemon's pure parts: debounce with a fake clock, event translation, watcher fallback."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from watchdog.events import DirCreatedEvent, DirMovedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
+
+from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
+from photofind.daemon.events import ChangeCollector
+from photofind.daemon.settle import Settler
+from photofind.daemon.watcher import start_observer
+from photofind.scanner import PathFilter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_file_is_ready_only_after_it_held_still(tmp_path: Path) -> None:
+    clock = Clock()
+    settler = Settler(2.0, clock)
+    f = tmp_path / "a.jpg"
+    f.write_bytes(b"x" * 10)
+    settler.touch(str(f))
+    assert settler.take_ready() == ([], [])  # first look only records size and mtime
+    clock.now = 1.5
+    f.write_bytes(b"x" * 20)  # still growing
+    assert settler.take_ready() == ([], [])
+    clock.now = 3.0  # 1.5 s since it last changed
+    assert settler.take_ready() == ([], [])
+    clock.now = 3.6
+    ready, gone = settler.take_ready()
+    assert [r.path for r in ready] == [str(f)] and ready[0].size == 20 and gone == []
+    assert len(settler) == 0
+
+
+def test_vanished_files_are_reported_gone(tmp_path: Path) -> None:
+    settler = Settler(0.0, Clock())
+    settler.touch(str(tmp_path / "never.jpg"))
+    assert settler.take_ready() == ([], [str(tmp_path / "never.jpg")])
+
+
+def test_ready_limit_leaves_the_rest_pending(tmp_path: Path) -> None:
+    clock = Clock()
+    settler = Settler(0.0, clock)
+    for i in range(5):
+        (tmp_path / f"{i}.jpg").write_bytes(b"1")
+        settler.touch(str(tmp_path / f"{i}.jpg"))
+    settler.take_ready()
+    ready, _ = settler.take_ready(limit=2)
+    assert len(ready) == 2 and len(settler) == 3
+
+
+def test_events_become_plain_changes(tmp_path: Path) -> None:
+    root = str(tmp_path)
+    c = ChangeCollector(root, PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE))
+    c.dispatch(FileCreatedEvent(f"{root}/a.jpg"))
+    c.dispatch(FileModifiedEvent(f"{root}/notes.txt"))  # not an image: ignored
+    c.dispatch(FileCreatedEvent(f"{root}/.hidden/b.jpg"))  # excluded folder: ignored
+    c.dispatch(FileMovedEvent(f"{root}/c.jpg", f"{root}/d.JPG"))
+    c.dispatch(DirMovedEvent(f"{root}/x", f"{root}/y"))
+    c.dispatch(DirCreatedEvent(f"{root}/new"))
+    got = c.drain()
+    assert got.files == {f"{root}/a.jpg", f"{root}/d.JPG"}
+    assert got.moves == [(f"{root}/c.jpg", f"{root}/d.JPG"), (f"{root}/x", f"{root}/y")]
+    assert got.folders == {f"{root}/y", f"{root}/new"}
+    assert c.drain().files == set()  # drained
+
+
+class WatchLimitObserver:
+    """Stands in for an inotify observer on a machine whose watch limit is used up: raising
+    ENOSPC for real would mean lowering fs.inotify.max_user_watches for the whole machine."""
+
+    def schedule(self, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def stop(self) -> None:
+        pass
+
+
+def test_watch_limit_falls_back_to_polling_with_one_warning(tmp_path: Path, caplog) -> None:
+    c = ChangeCollector(str(tmp_path), PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE))
+    observer, how = start_observer(tmp_path, c, polling=False, poll_seconds=0.2, make_native=WatchLimitObserver)
+    try:
+        assert how == "polling"
+        warnings = [r for r in caplog.records if "inotify watch limit" in r.getMessage()]
+        assert len(warnings) == 1 and str(tmp_path) in warnings[0].getMessage()
+    finally:
+        observer.stop()
+        observer.join()
