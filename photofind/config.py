@@ -20,6 +20,7 @@ DEFAULT_EXTENSIONS = (
 # Hidden folders, and the trash/thumbnail folders NAS boxes and OSes sprinkle into photo trees.
 DEFAULT_EXCLUDE = (".*", "@eaDir", "#recycle", "$RECYCLE.BIN", "Thumbs.db")
 SPACES = ("cosine", "l2", "ip")
+MODEL_NAMES = ("clip", "effnet-lite0", "pixel")  # built by photofind.embedders.create_embedder
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -42,6 +43,7 @@ KEYS: dict[str, Key] = {
     "model.clip_config": Key(str, ""),
     "model.device": Key(str, "auto", choices=DEVICES),
     "model.batch_size": Key(int, 32),
+    "model.quantize": Key(bool, False),
     "index.space": Key(str, "cosine", choices=SPACES),
     "index.workers": Key(int, 0),
     "index.max_pixels": Key(int, 200_000_000),
@@ -71,6 +73,7 @@ class ModelSettings:
     clip_config: str
     device: str
     batch_size: int
+    quantize: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,7 @@ def load(
             clip_config=values["model.clip_config"],
             device=values["model.device"],
             batch_size=values["model.batch_size"],
+            quantize=values["model.quantize"],
         ),
         space=values["index.space"],
         workers=values["index.workers"] or min(4, os.cpu_count() or 1),

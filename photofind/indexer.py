@@ -13,7 +13,7 @@ import time
 from collections import deque
 from contextlib import AbstractContextManager, nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -21,6 +21,7 @@ from photofind.catalog import Catalog, FileRow
 from photofind.embedders.base import Embedder
 from photofind.errors import NotAnImageError
 from photofind.hashing import sha256_file
+from photofind.results import IndexReport
 from photofind.images import open_image
 from photofind.scanner import FileStat, PathFilter, scan
 from photofind.vectors import VectorStore
@@ -58,29 +59,6 @@ def plan_changes(
     prefixes = tuple(k.rstrip("/") + "/" for k in keep_under)
     plan.removed = [p for p in known if p not in seen and not (prefixes and p.startswith(prefixes))]
     return plan
-
-
-@dataclass
-class IndexReport:
-    scanned: int = 0
-    unchanged: int = 0
-    hashed: int = 0
-    embedded: int = 0  # new vectors computed
-    reused: int = 0  # files whose content already had a vector (renames, copies)
-    removed: int = 0
-    collected: int = 0  # orphan vectors deleted
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    missing_roots: list[Path] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "missing_roots": [str(p) for p in self.missing_roots]}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "IndexReport":
-        return cls(**{**data, "missing_roots": [Path(p) for p in data["missing_roots"]],
-                      "skipped": [tuple(s) for s in data["skipped"]]})
 
 
 @dataclass
@@ -167,7 +145,13 @@ class Indexer:
         work: list[tuple[FileStat, str | None]] = [(st, None) for st in plan.to_hash]
         with self.write_lock:
             referenced = self.catalog.referenced_hashes()
-            if self._ids is None or full or self.vectors.count() != len(self._ids):
+            stored = self.vectors.count()
+        if not (work or plan.removed or full or stored != len(referenced)):
+            with self.write_lock:  # nothing changed: a rescan costs the stats and nothing more
+                self._stamp()
+            return report
+        with self.write_lock:
+            if self._ids is None or full or stored != len(self._ids):
                 self._ids = self.vectors.ids()  # listed once, then kept in step by our own writes
         ids = self._ids
         if not full:

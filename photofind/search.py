@@ -8,7 +8,6 @@ except the query's own file.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,37 +20,8 @@ from photofind.errors import InputError, NoIndexError
 from photofind.hashing import sha256_file
 from photofind.images import open_image
 from photofind.metrics import CHROMA_METRICS, HIGHER_IS_BETTER, METRICS, chroma_to_metric, exact_top_k
+from photofind.results import LikeResult, Match
 from photofind.vectors import VectorStore, photofind_collections
-
-
-@dataclass(frozen=True)
-class Match:
-    rank: int
-    path: str
-    score: float
-    hash: str
-    width: int | None
-    height: int | None
-    taken: str | None
-    taken_from: str | None  # "exif" or "mtime"
-
-
-@dataclass(frozen=True)
-class LikeResult:
-    query: str
-    model: str
-    metric: str
-    higher_is_better: bool
-    exact: bool  # True: scored over every stored vector; False: Chroma's HNSW index
-    query_was_indexed: bool  # True: the stored vector was reused and no model was loaded
-    matches: list[Match]
-
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "matches": [asdict(m) for m in self.matches]}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "LikeResult":
-        return cls(**{**data, "matches": [Match(**m) for m in data["matches"]]})
 
 
 def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixels: int) -> tuple[np.ndarray, str, bool]:

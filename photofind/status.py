@@ -1,46 +1,15 @@
-"""What is in the store, as plain data (the CLI renders it; the daemon will serve it)."""
+"""What is in the store, as plain data: the CLI renders it, the daemon serves it."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from photofind.catalog import Catalog
+from photofind.results import CollectionInfo, StatusReport
 from photofind.store import disk_usage
 from photofind.vectors import photofind_collections
-
-
-@dataclass(frozen=True)
-class CollectionInfo:
-    name: str
-    model: str
-    space: str
-    vectors: int
-
-
-@dataclass(frozen=True)
-class StatusReport:
-    data_dir: str
-    store_bytes: int
-    roots: list[str]
-    files: int
-    unique_images: int
-    skipped: dict[str, int]  # reason -> count
-    skipped_examples: list[tuple[str, str]]
-    model: str  # the configured model's id
-    collections: list[CollectionInfo]
-    last_index: str | None
-    last_model: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "StatusReport":
-        return cls(**{**data, "collections": [CollectionInfo(**c) for c in data["collections"]],
-                      "skipped_examples": [tuple(e) for e in data["skipped_examples"]]})
 
 
 def collect_status(catalog: Catalog, client: Any, data_dir: Path, model_id: str) -> StatusReport:

@@ -110,3 +110,13 @@ def test_clip_offline_download_failure_says_what_to_do() -> None:
 def test_clip_unknown_architecture() -> None:
     with pytest.raises(UnknownModelError, match="ViT-Q-99"):
         ClipEmbedder("ViT-Q-99", "x", device="cpu").ensure_loaded()
+
+
+def test_int8_quantised_clip_stays_close_to_fp32(tiny_clip: dict[str, str]) -> None:
+    args = (tiny_clip["clip_model"], "", tiny_clip["checkpoint"], tiny_clip["clip_config"], "cpu")
+    fp32, int8 = ClipEmbedder(*args), ClipEmbedder(*args, quantize=True)
+    assert int8.id == fp32.id + "-int8"  # its vectors get a collection of their own
+    images = [scene(i, (96, 72)) for i in range(8)]
+    a, b = fp32.embed(images), int8.embed(images)
+    assert (a * b).sum(axis=1).min() >= 0.99
+    assert type(int8._model.visual.transformer.resblocks[0].mlp.c_fc).__module__.startswith("torch.ao")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
@@ -12,11 +12,11 @@ from photofind.cli import options
 from photofind.cli.common import console, err_console, handles_errors, load_settings
 from photofind.cli.progress import progress_bar
 from photofind.cli.render import dumps
-from photofind.config import replace_model
-from photofind.embedders import MODEL_NAMES, create_embedder
+from photofind.config import MODEL_NAMES, replace_model
 from photofind.errors import InputError
-from photofind.evaluate import EvalReport, evaluate, read_layout
-from photofind.scanner import PathFilter
+
+if TYPE_CHECKING:
+    from photofind.evaluate import EvalReport
 
 
 def _split(value: str, what: str) -> list[str]:
@@ -26,7 +26,7 @@ def _split(value: str, what: str) -> list[str]:
     return items
 
 
-def eval_table(report: EvalReport) -> Table:
+def eval_table(report: "EvalReport") -> Table:
     table = Table(
         title=f"{report.dataset}: {report.train_images} train / {report.test_images} test images, {report.classes} classes",
         title_justify="left",
@@ -57,6 +57,10 @@ def eval_(
     device: Optional[str] = options.DEVICE,
 ) -> None:
     """Measure retrieval quality on a labelled train/test folder (your own index is not touched)."""
+    from photofind.embedders import create_embedder
+    from photofind.evaluate import evaluate, read_layout
+    from photofind.scanner import PathFilter
+
     settings = load_settings(ctx, **options.model_flags(None, device))
     try:
         k_values = [int(k) for k in _split(ks, "-k")]

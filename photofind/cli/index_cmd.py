@@ -11,16 +11,18 @@ from photofind.cli.common import console, err_console, handles_errors, load_sett
 from photofind.cli.progress import progress_bar
 from photofind.cli.route import daemon_client
 from photofind.config import Settings
-from photofind.embedders import create_embedder
 from photofind.errors import InputError
-from photofind.indexer import Indexer, IndexReport
-from photofind.scanner import PathFilter
-from photofind.store import Store
+from photofind.results import IndexReport
 
 SHOWN_SKIPS = 10
 
 
 def run_index(settings: Settings, roots: list[Path], *, full: bool, quiet: bool, command: str) -> IndexReport:
+    from photofind.embedders import create_embedder
+    from photofind.indexer import Indexer
+    from photofind.scanner import PathFilter
+    from photofind.store import Store
+
     embedder = create_embedder(settings.model)
     with Store(settings.data_dir, command) as store:
         store.catalog.add_roots(roots)

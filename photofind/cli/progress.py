@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from rich.progress import (
     BarColumn,
@@ -15,7 +15,9 @@ from rich.progress import (
 )
 
 from photofind.cli.common import err_console
-from photofind.indexer import Progress
+
+if TYPE_CHECKING:  # the indexer pulls in numpy; the bar only needs the type
+    from photofind.indexer import Progress
 
 
 @contextmanager

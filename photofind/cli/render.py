@@ -9,7 +9,7 @@ from urllib.parse import quote
 from rich.table import Table
 from rich.text import Text
 
-from photofind.search import LikeResult
+from photofind.results import LikeResult
 
 
 def file_link(path: str) -> Text:

@@ -11,9 +11,7 @@ from photofind.cli import options
 from photofind.cli.common import console, handles_errors, load_settings
 from photofind.cli.render import dumps, file_link
 from photofind.cli.route import daemon_client
-from photofind.embedders import create_embedder
-from photofind.status import StatusReport, collect_status
-from photofind.store import Store
+from photofind.results import StatusReport
 
 
 def _size(n: int) -> str:
@@ -62,6 +60,10 @@ def status(
     if client is not None:
         report = StatusReport.from_json(client.call("status", model=settings.model.name))
     else:
+        from photofind.embedders import create_embedder
+        from photofind.status import collect_status
+        from photofind.store import Store
+
         embedder = create_embedder(settings.model)
         with Store(settings.data_dir, "status", must_exist=True) as store:
             report = collect_status(store.catalog, store.client, store.data_dir, embedder.id)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from photofind.config import ModelSettings
+from photofind.config import MODEL_NAMES, ModelSettings
 from photofind.embedders.base import Embedder, l2_normalize
 from photofind.errors import UnknownModelError
 
-MODEL_NAMES = ("clip", "effnet-lite0", "pixel")
 
 __all__ = ["Embedder", "MODEL_NAMES", "create_embedder", "l2_normalize"]
 
@@ -16,7 +15,9 @@ def create_embedder(model: ModelSettings) -> Embedder:
     if model.name == "clip":
         from photofind.embedders.clip import ClipEmbedder
 
-        return ClipEmbedder(model.clip_model, model.pretrained, model.checkpoint, model.clip_config, model.device)
+        return ClipEmbedder(
+            model.clip_model, model.pretrained, model.checkpoint, model.clip_config, model.device, model.quantize
+        )
     if model.name == "effnet-lite0":
         from photofind.embedders.effnet import EffnetLite0Embedder
 

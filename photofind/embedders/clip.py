@@ -30,8 +30,10 @@ class ClipEmbedder(Embedder):
         checkpoint: str = "",
         clip_config: str = "",
         device: str = "auto",
+        quantize: bool = False,
     ) -> None:
         super().__init__()
+        self.quantize = quantize
         self.model_name = model_name
         self.pretrained = pretrained
         self.checkpoint = os.path.expanduser(checkpoint) if checkpoint else ""
@@ -45,14 +47,15 @@ class ClipEmbedder(Embedder):
 
     @property
     def id(self) -> str:
+        suffix = "-int8" if self.quantize else ""
         if self.checkpoint:
             # A checkpoint is named by file name and size: cheap, and changes when the file does.
             try:
                 size = Path(self.checkpoint).stat().st_size
             except OSError:
                 size = 0
-            return f"clip-{self.model_name}-file-{Path(self.checkpoint).name}-{size}"
-        return f"clip-{self.model_name}-{self.pretrained}"
+            return f"clip-{self.model_name}-file-{Path(self.checkpoint).name}-{size}{suffix}"
+        return f"clip-{self.model_name}-{self.pretrained}{suffix}"
 
     @property
     def dim(self) -> int:
@@ -87,9 +90,25 @@ class ClipEmbedder(Embedder):
                 "set model.checkpoint to a local weights file, or use the offline model with --model effnet-lite0"
             ) from exc
         self._model = model.eval()
+        if self.quantize:
+            self._quantize_image_tower()
         self._preprocess = preprocess
         self._tokenizer = open_clip.get_tokenizer(self.model_name)
         self._dim = int(getattr(model.visual, "output_dim", 0)) or self._probe_dim()
+
+    def _quantize_image_tower(self) -> None:
+        """int8 dynamic quantisation of the image tower's Linear layers (CPU inference only)."""
+        import warnings
+
+        import torch
+
+        if self._device != "cpu":
+            raise ModelUnavailableError("model.quantize works on the CPU only; set model.device = cpu")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.ao.quantization announces its successor
+            self._model.visual = torch.ao.quantization.quantize_dynamic(
+                self._model.visual, {torch.nn.Linear}, dtype=torch.qint8
+            )
 
     def _probe_dim(self) -> int:
         import torch
