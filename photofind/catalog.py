@@ -129,16 +129,18 @@ class Catalog:
     def referenced_hashes(self) -> set[str]:
         return {h for (h,) in self.db.execute("SELECT DISTINCT hash FROM files WHERE status = 'ok'")}
 
-    def paths_for(self, hashes: Iterable[str]) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
+    def paths_for(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+        """hash -> [(path, mtime_ns)] of the indexed files holding that content, by path."""
+        found: dict[str, list[tuple[str, int]]] = {}
         hashes = list(hashes)
         for start in range(0, len(hashes), 500):
             chunk = hashes[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for h, p in self.db.execute(
-                f"SELECT hash, path FROM files WHERE status = 'ok' AND hash IN ({marks}) ORDER BY path", chunk
+            for h, p, mtime in self.db.execute(
+                f"SELECT hash, path, mtime_ns FROM files WHERE status = 'ok' AND hash IN ({marks}) ORDER BY path",
+                chunk,
             ):
-                found.setdefault(h, []).append(p)
+                found.setdefault(h, []).append((p, mtime))
         return found
 
     def iter_ok(self) -> Iterator[FileRow]:

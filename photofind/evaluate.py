@@ -30,7 +30,8 @@ from photofind.metrics import (
     recall,
 )
 from photofind.scanner import PathFilter, scan
-from photofind.search import Match, expand_hits, ranked_hashes
+from photofind.results import Match
+from photofind.search import expand_hits, ranked_hashes
 from photofind.store import Store
 
 MAP_AT = 10

@@ -31,6 +31,7 @@ class LikeResult:
     exact: bool  # True: scored over every stored vector; False: Chroma's HNSW index
     query_was_indexed: bool  # True: the stored vector was reused and no model was loaded
     matches: list[Match]
+    query_is_text: bool = False  # `search`: query is the words, not a file
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "matches": [asdict(m) for m in self.matches]}

@@ -7,7 +7,6 @@ except the query's own file.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,15 @@ import numpy as np
 from photofind.catalog import Catalog
 from photofind.embedders.base import Embedder
 from photofind.errors import InputError, NoIndexError
+from photofind.filters import Filters
 from photofind.hashing import sha256_file
 from photofind.images import open_image
 from photofind.metrics import CHROMA_METRICS, HIGHER_IS_BETTER, METRICS, chroma_to_metric, exact_top_k
 from photofind.results import LikeResult, Match
 from photofind.vectors import VectorStore, photofind_collections
+
+NO_FILTERS = Filters()
+TEXT_MODELS = ("clip",)  # the embedders with a text tower
 
 
 def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixels: int) -> tuple[np.ndarray, str, bool]:
@@ -41,26 +44,34 @@ def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixel
     return embedder.embed([image])[0], digest, False
 
 
-def _taken(meta: dict[str, Any], path: str) -> tuple[str | None, str | None]:
+def _taken(meta: dict[str, Any], mtime_ns: int) -> tuple[str, str]:
+    """The EXIF date stored with the vector, else the file's mtime recorded at index time."""
     if meta.get("taken"):
         return str(meta["taken"]), "exif"
-    try:
-        return datetime.fromtimestamp(os.stat(path).st_mtime).isoformat(timespec="seconds"), "mtime"
-    except OSError:
-        return None, None
+    return datetime.fromtimestamp(mtime_ns / 1e9).isoformat(timespec="seconds"), "mtime"
 
 
 def expand_hits(
-    hits: list[tuple[str, float, dict[str, Any]]], catalog: Catalog, exclude_path: str, k: int
+    hits: list[tuple[str, float, dict[str, Any]]],
+    catalog: Catalog,
+    exclude_path: str | None,
+    k: int,
+    filters: Filters = NO_FILTERS,
+    higher_is_better: bool = True,
 ) -> list[Match]:
-    """Ranked (hash, score, meta) -> ranked per-path matches, skipping `exclude_path`."""
+    """Ranked (hash, score, meta) -> the first k per-path matches that pass `filters`,
+    skipping `exclude_path` (the query's own file)."""
     paths = catalog.paths_for([h for h, _, _ in hits])
     matches: list[Match] = []
     for digest, score, meta in hits:
-        for p in paths.get(digest, []):
-            if p == exclude_path:
+        if not filters.score_ok(score, higher_is_better):
+            break  # ranked: everything after is worse still
+        for p, mtime_ns in paths.get(digest, []):
+            if p == exclude_path or not filters.path_ok(p):
                 continue
-            taken, source = _taken(meta, p)
+            taken, source = _taken(meta, mtime_ns)
+            if not filters.taken_ok(taken):
+                continue
             matches.append(
                 Match(len(matches) + 1, p, score, digest, meta.get("width"), meta.get("height"), taken, source)
             )
@@ -84,6 +95,32 @@ def ranked_hashes(
     return [(h, score, meta.get(h, (None, {}))[1]) for h, score in top]
 
 
+def _ranked_matches(
+    vector: np.ndarray, catalog: Catalog, vectors: VectorStore, *, k: int, metric: str, exact: bool,
+    exclude_path: str | None, filters: Filters,
+) -> list[Match]:
+    """Ask for a few more hashes than k (the query itself, copies and filtered-out photos take
+    rows too), doubling until k matches are found, the scores fall below --min-score, or
+    every vector has been seen."""
+    total = vectors.count()
+    better = HIGHER_IS_BETTER[metric]
+    n = k + 1 if not filters.active else max(4 * k, 50)
+    while True:
+        hits = ranked_hashes(vector, vectors, metric, n, exact=exact)
+        matches = expand_hits(hits, catalog, exclude_path, k, filters, better)
+        below = bool(hits) and not filters.score_ok(hits[-1][1], better)
+        if len(matches) >= k or n >= total or below:
+            return matches
+        n = min(total, n * 2)
+
+
+def _check(k: int, metric: str) -> None:
+    if k < 1:
+        raise InputError("-k must be at least 1")
+    if metric not in METRICS:
+        raise InputError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+
+
 def like(
     query: Path,
     catalog: Catalog,
@@ -93,29 +130,52 @@ def like(
     k: int = 10,
     metric: str = "cosine",
     exact: bool = False,
+    filters: Filters = NO_FILTERS,
     max_pixels: int = 200_000_000,
 ) -> LikeResult:
-    if k < 1:
-        raise InputError("-k must be at least 1")
-    if metric not in METRICS:
-        raise InputError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    _check(k, metric)
     query = query.expanduser().resolve()
     if not query.is_file():
         raise InputError(f"{query} {'is not a file' if query.exists() else 'does not exist'}")
-    total = vectors.count()
-    if total == 0:
+    if vectors.count() == 0:
         raise NoIndexError(_no_vectors_message(vectors))
     vector, _, was_indexed = query_vector(query, vectors, embedder, max_pixels)
-    # Ask for a few more than k: the query itself and copies of it take rows too.
-    n = k + 1
-    while True:
-        matches = expand_hits(ranked_hashes(vector, vectors, metric, n, exact=exact), catalog, str(query), k)
-        if len(matches) >= k or n >= total:
-            break
-        n = min(total, n * 2)
+    matches = _ranked_matches(vector, catalog, vectors, k=k, metric=metric, exact=exact,
+                              exclude_path=str(query), filters=filters)
     return LikeResult(
         str(query), embedder.id, metric, HIGHER_IS_BETTER[metric], exact or metric not in CHROMA_METRICS,
         was_indexed, matches,
+    )
+
+
+def search_text(
+    text: str,
+    catalog: Catalog,
+    vectors: VectorStore,
+    embedder: Embedder,
+    *,
+    k: int = 10,
+    metric: str = "cosine",
+    exact: bool = False,
+    filters: Filters = NO_FILTERS,
+) -> LikeResult:
+    """Photos matching a description, through CLIP's text tower: text and image vectors share
+    one space, so the text vector queries the same collection."""
+    _check(k, metric)
+    if not embedder.supports_text:
+        raise InputError(
+            f"{embedder.id} has no text tower; text search needs one of: {', '.join(TEXT_MODELS)} (--model clip)"
+        )
+    if not text.strip():
+        raise InputError("give some words to search for")
+    if vectors.count() == 0:
+        raise NoIndexError(_no_vectors_message(vectors))
+    vector = embedder.embed_texts([text])[0]
+    matches = _ranked_matches(vector, catalog, vectors, k=k, metric=metric, exact=exact,
+                              exclude_path=None, filters=filters)
+    return LikeResult(
+        text, embedder.id, metric, HIGHER_IS_BETTER[metric], exact or metric not in CHROMA_METRICS,
+        False, matches, query_is_text=True,
     )
 
 

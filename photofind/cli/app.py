@@ -45,6 +45,7 @@ def root(
 app.command("index")(index_cmd.index)
 app.command("reindex")(index_cmd.reindex)
 app.command("like")(like_cmd.like)
+app.command("search")(like_cmd.search)
 app.command("status")(status_cmd.status)
 app.command("eval")(eval_cmd.eval_)
 app.command("watch")(watch_cmd.watch)

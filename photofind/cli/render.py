@@ -18,7 +18,7 @@ def file_link(path: str) -> Text:
 
 def like_table(result: LikeResult) -> Table:
     arrow = "higher is closer" if result.higher_is_better else "lower is closer"
-    title = f"Most like {result.query}"
+    title = f'Photos of "{result.query}"' if result.query_is_text else f"Most like {result.query}"
     how = "exact scan" if result.exact else "Chroma index"
     caption = f"model {result.model}, {result.metric} ({arrow}, {how})" + (
         "; query vector reused from the index" if result.query_was_indexed else ""

@@ -29,7 +29,8 @@ from photofind.embedders import Embedder, create_embedder
 from photofind.errors import InputError
 from photofind.indexer import Indexer, IndexReport, Plan
 from photofind.scanner import PathFilter, scan
-from photofind.search import like
+from photofind.filters import Filters
+from photofind.search import like, search_text
 from photofind.status import collect_status
 from photofind.store import CATALOG_NAME, Store
 
@@ -204,15 +205,17 @@ class Daemon:
     def dispatch(self, cmd: str, args: dict[str, Any]) -> Any:
         if cmd == "ping":
             return {"pid": os.getpid(), "roots": [str(r) for r in self.roots], "pending": len(self.settler)}
-        if cmd == "like":
+        if cmd in ("like", "search"):
             embedder = self.embedder_for(args.get("model"))
+            filters = Filters.build(args.get("since"), args.get("until"), args.get("folder"), args.get("min_score"))
+            common = {"k": int(args.get("k", 10)), "metric": args.get("metric", "cosine"),
+                      "exact": bool(args.get("exact")), "filters": filters}
             with self.lock:
                 vectors = self.store.vectors(embedder.id, self.settings.space)
-                return like(
-                    Path(args["image"]), self.reader, vectors, embedder, k=int(args.get("k", 10)),
-                    metric=args.get("metric", "cosine"), exact=bool(args.get("exact")),
-                    max_pixels=self.settings.max_pixels,
-                ).to_json()
+                if cmd == "like":
+                    return like(Path(args["image"]), self.reader, vectors, embedder,
+                                max_pixels=self.settings.max_pixels, **common).to_json()
+                return search_text(str(args["text"]), self.reader, vectors, embedder, **common).to_json()
         if cmd == "status":
             embedder = self.embedder_for(args.get("model"))
             with self.lock:

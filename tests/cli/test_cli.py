@@ -51,7 +51,9 @@ def test_like_json_schema(indexed: Path) -> None:
     res = cli("like", str(indexed / "photo_0004.jpg"), "-m", "pixel", "-k", "3", "--json")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert set(data) == {"query", "model", "metric", "higher_is_better", "exact", "query_was_indexed", "matches"}
+    assert set(data) == {"query", "model", "metric", "higher_is_better", "exact", "query_was_indexed", "matches",
+                         "query_is_text"}
+    assert data["query_is_text"] is False
     assert data["exact"] is False  # cosine comes from the Chroma index
     assert data["model"] == "pixel-32" and data["metric"] == "cosine" and data["query_was_indexed"] is True
     assert len(data["matches"]) == 3

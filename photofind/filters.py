@@ -1,0 +1,63 @@
+"""Narrowing results: by date taken (EXIF, else the file's mtime at index time), by folder,
+and by score. Boundaries are inclusive; a date without a time covers that whole day."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from photofind.errors import InputError
+
+
+def parse_when(text: str, *, end_of_day: bool) -> datetime:
+    """'2023-07-01' or '2023-07-01T10:00[:00]'. A bare date as an upper bound means the day's end."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day + timedelta(days=1), time()) - timedelta(microseconds=1) if end_of_day \
+                else datetime.combine(day, time())
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: datetime | None = None
+    until: datetime | None = None
+    folder: str | None = None  # absolute path; matches it and everything below
+    min_score: float | None = None  # in the metric's units; "better than or equal to"
+
+    @classmethod
+    def build(cls, since: str | None = None, until: str | None = None, folder: str | None = None,
+              min_score: float | None = None) -> "Filters":
+        lo = parse_when(since, end_of_day=False) if since else None
+        hi = parse_when(until, end_of_day=True) if until else None
+        if lo and hi and lo > hi:
+            raise InputError(f"--since {since} is after --until {until}")
+        if folder is not None:
+            folder = os.path.abspath(os.path.expanduser(folder))
+            if not os.path.isdir(folder):
+                raise InputError(f"--in {folder}: no such folder")
+        return cls(lo, hi, folder, min_score)
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.since, self.until, self.folder, self.min_score))
+
+    def score_ok(self, score: float, higher_is_better: bool) -> bool:
+        if self.min_score is None:
+            return True
+        return score >= self.min_score if higher_is_better else score <= self.min_score
+
+    def path_ok(self, path: str) -> bool:
+        return self.folder is None or path == self.folder or path.startswith(self.folder.rstrip("/") + "/")
+
+    def taken_ok(self, taken: str | None) -> bool:
+        if self.since is None and self.until is None:
+            return True
+        if taken is None:
+            return False
+        when = datetime.fromisoformat(taken)
+        return (self.since is None or when >= self.since) and (self.until is None or when <= self.until)
