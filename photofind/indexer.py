@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 from photofind.catalog import Catalog, FileRow
 from photofind.embedders.base import Embedder
 from photofind.errors import NotAnImageError
+from photofind.fingerprint import phash
 from photofind.hashing import sha256_file
 from photofind.results import IndexReport
 from photofind.images import open_image
@@ -194,7 +195,7 @@ class Indexer:
             prepared = self.embedder.prepare(image)
         except NotAnImageError as exc:
             return _Item(st, digest, error=str(exc))
-        meta = {"width": info.width, "height": info.height}
+        meta: dict[str, Any] = {"width": info.width, "height": info.height, "phash": phash(image)}
         if info.taken:
             meta["taken"] = info.taken
         return _Item(st, digest, prepared, meta)

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from photofind import __version__
-from photofind.cli import eval_cmd, index_cmd, like_cmd, service_cmd, status_cmd, watch_cmd
+from photofind.cli import dupes_cmd, eval_cmd, index_cmd, like_cmd, service_cmd, status_cmd, watch_cmd
 from photofind.cli.common import GlobalOptions
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ app.command("reindex")(index_cmd.reindex)
 app.command("like")(like_cmd.like)
 app.command("search")(like_cmd.search)
 app.command("status")(status_cmd.status)
+app.command("dupes")(dupes_cmd.dupes)
 app.command("eval")(eval_cmd.eval_)
 app.command("watch")(watch_cmd.watch)
 app.add_typer(service_cmd.app, name="service")

@@ -22,6 +22,10 @@ def choose_renderer(
     replace those answers (tests, or a caller that already knows)."""
     if not is_tty:
         return None
+    import logging
+
+    # It warns when a terminal does not report its cell size, then assumes a usual one: fine.
+    logging.getLogger("textual_image").setLevel(logging.ERROR)
     import textual_image.renderable as ti
 
     if sixel is None and kitty is None:

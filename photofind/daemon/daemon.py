@@ -25,6 +25,7 @@ from photofind.daemon.protocol import socket_path
 from photofind.daemon.server import SocketServer
 from photofind.daemon.settle import Settler
 from photofind.daemon.watcher import start_observer
+from photofind.dupes import find_dupes
 from photofind.embedders import Embedder, create_embedder
 from photofind.errors import InputError
 from photofind.indexer import Indexer, IndexReport, Plan
@@ -216,6 +217,12 @@ class Daemon:
                     return like(Path(args["image"]), self.reader, vectors, embedder,
                                 max_pixels=self.settings.max_pixels, **common).to_json()
                 return search_text(str(args["text"]), self.reader, vectors, embedder, **common).to_json()
+        if cmd == "dupes":
+            embedder = self.embedder_for(args.get("model"))
+            with self.lock:
+                vectors = self.store.vectors(embedder.id, self.settings.space)
+                return find_dupes(self.reader, vectors, near=bool(args.get("near", True)),
+                                  max_distance=int(args.get("max_distance", 12))).to_json()
         if cmd == "status":
             embedder = self.embedder_for(args.get("model"))
             with self.lock:

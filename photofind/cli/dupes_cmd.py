@@ -1,0 +1,68 @@
+"""`photofind dupes`: groups of true duplicates, each with a suggested keeper. Deletes nothing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+from photofind.cli import options
+from photofind.cli.common import console, handles_errors, load_settings
+
+if TYPE_CHECKING:
+    from photofind.dupes import DupesReport
+
+
+def render_dupes(report: "DupesReport") -> None:
+    from rich.table import Table
+
+    from photofind.cli.render import file_link
+
+    if not report.groups:
+        console.print("no duplicates found")
+        return
+    for i, g in enumerate(report.groups, start=1):
+        what = "identical files" if g.kind == "exact" else f"the same photo (pHash distance ≤ {g.distance})"
+        table = Table(title=f"group {i}: {len(g.members)} {what}", title_justify="left")
+        for col in ("keep", "path", "size", "resolution", "taken"):
+            table.add_column(col, justify="right" if col in ("size", "resolution") else "left")
+        for m in g.members:
+            res = f"{m.width}×{m.height}" if m.width and m.height else ""
+            table.add_row("✓" if m.path == g.keeper else "", file_link(m.path), f"{m.bytes / 1e6:.2f} MB", res,
+                          (m.taken or "").replace("T", " "))
+        console.print(table)
+    exact = sum(g.kind == "exact" for g in report.groups)
+    console.print(f"{exact} exact and {len(report.groups) - exact} near-duplicate groups; "
+                  "photofind deletes nothing: remove the files you do not want yourself")
+
+
+@handles_errors
+def dupes(
+    ctx: typer.Context,
+    near: bool = typer.Option(True, "--near/--exact-only", help="Also find resized, re-encoded or cropped copies."),
+    max_distance: int = typer.Option(12, "--max-distance", help="Near: most pHash bits (of 64) that may differ."),
+    model: Optional[str] = options.MODEL,
+    as_json: bool = options.JSON,
+) -> None:
+    """List duplicate photos: identical files, and the same photo resized or re-encoded."""
+    from photofind.cli.render import dumps
+    from photofind.cli.route import daemon_client
+    from photofind.dupes import DupesReport
+
+    settings = load_settings(ctx, **options.model_flags(model))
+    client = daemon_client(settings.data_dir)
+    if client is not None:
+        report = DupesReport.from_json(client.call("dupes", near=near, max_distance=max_distance, model=settings.model.name))
+    else:
+        from photofind.dupes import find_dupes
+        from photofind.embedders import create_embedder
+        from photofind.store import Store
+
+        embedder = create_embedder(settings.model)
+        with Store(settings.data_dir, "dupes", must_exist=True) as store:
+            report = find_dupes(store.catalog, store.vectors(embedder.id, settings.space), near=near,
+                                max_distance=max_distance)
+    if as_json:
+        print(dumps(report.to_json()))
+    else:
+        render_dupes(report)
