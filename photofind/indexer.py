@@ -144,13 +144,18 @@ class Indexer:
             report.removed = len(plan.removed)
 
         work: list[tuple[FileStat, str | None]] = [(st, None) for st in plan.to_hash]
+        in_sync = f"in_sync:{self.vectors.name}"
+        if not (work or plan.removed or full) and self.catalog.get_meta(in_sync) == "1":
+            # Nothing changed, and the last apply left every row with its vector and no vector
+            # without a row: a rescan costs the stats and never opens Chroma.
+            with self.write_lock:
+                self._stamp()
+            return report
+        with self.write_lock, self.catalog.transaction():
+            self.catalog.set_meta(in_sync, "0")  # until this apply completes (a crash leaves "0")
         with self.write_lock:
             referenced = self.catalog.referenced_hashes()
             stored = self.vectors.count()
-        if not (work or plan.removed or full or stored != len(referenced)):
-            with self.write_lock:  # nothing changed: a rescan costs the stats and nothing more
-                self._stamp()
-            return report
         with self.write_lock:
             if self._ids is None or full or stored != len(self._ids):
                 self._ids = self.vectors.ids()  # listed once, then kept in step by our own writes
@@ -174,6 +179,10 @@ class Indexer:
                 ids -= orphans
                 report.collected = len(orphans)
             self._stamp()
+            stopped = self.stop is not None and self.stop.is_set()
+            if not stopped and ids == self.catalog.referenced_hashes():
+                with self.catalog.transaction():
+                    self.catalog.set_meta(in_sync, "1")
         return report
 
     def _stamp(self) -> None:

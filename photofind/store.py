@@ -52,7 +52,7 @@ class Store:
     def vectors(self, embedder_id: str, space: str) -> VectorStore:
         key = (embedder_id, space)
         if key not in self._vectors:
-            self._vectors[key] = VectorStore(self.client, embedder_id, space)
+            self._vectors[key] = VectorStore(lambda: self.client, embedder_id, space)
         return self._vectors[key]
 
     def lock_info(self, **info: str) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -44,13 +44,26 @@ class Hit:
 class VectorStore:
     """A Chroma collection seen as a set of (hash -> unit vector, image metadata)."""
 
-    def __init__(self, client: Any, embedder_id: str, space: str = "cosine") -> None:
-        self.client = client
+    def __init__(self, client: Any | Callable[[], Any], embedder_id: str, space: str = "cosine") -> None:
+        # A callable is called on first use: a rescan that finds nothing changed never opens Chroma.
+        self._client = client
         self.embedder_id = embedder_id
         self.space = space
         self.name = collection_name(embedder_id, space)
         self._collection: Any = None
-        self.max_batch = int(client.get_max_batch_size())
+        self._max_batch: int | None = None
+
+    @property
+    def max_batch(self) -> int:
+        if self._max_batch is None:
+            self._max_batch = int(self.client.get_max_batch_size())
+        return self._max_batch
+
+    @property
+    def client(self) -> Any:
+        if callable(self._client) and not hasattr(self._client, "list_collections"):
+            self._client = self._client()
+        return self._client
 
     def exists(self) -> bool:
         return self.name in {c.name for c in self.client.list_collections()}

@@ -200,3 +200,21 @@ def test_excluded_and_hidden_names_are_not_indexed(store: Store, tmp_path: Path)
     save(scene(3), root / "photo.jpg.bak", format="JPEG")  # not an image extension
     report = make_indexer(store, PixelEmbedder()).index_roots([root])
     assert report.scanned == 2
+
+
+def test_an_unchanged_rescan_never_opens_chroma(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    library(root, 4)
+    with Store(tmp_path / "data", "test") as store:
+        make_indexer(store, PixelEmbedder()).index_roots([root])
+
+    def no_chroma(_path: Path) -> None:
+        raise AssertionError("Chroma was opened for a rescan that found nothing to do")
+
+    with Store(tmp_path / "data", "test", client_factory=no_chroma) as store:
+        report = make_indexer(store, PixelEmbedder()).index_roots([root])
+        assert report.unchanged == 4 and report.hashed == 0
+    (root / "photo_0000.jpg").unlink()  # now there is work, and it is done as usual
+    with Store(tmp_path / "data", "test") as store:
+        assert make_indexer(store, PixelEmbedder()).index_roots([root]).removed == 1
+        consistent(store)
