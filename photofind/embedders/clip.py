@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from photofind.embedders.base import Embedder, l2_normalize
-from photofind.embedders.torchutil import resolve_device, run_batch
+from photofind.embedders.torchutil import resolve_device, run_batch, skip_weight_init
 from photofind.errors import InputError, ModelUnavailableError, UnknownModelError
 
 
@@ -79,9 +79,10 @@ class ClipEmbedder(Embedder):
         self._device = resolve_device(self._requested_device)
         weights = self.checkpoint or self.pretrained
         try:
-            model, _, preprocess = open_clip.create_model_and_transforms(
-                self.model_name, pretrained=weights, device=self._device
-            )
+            with skip_weight_init():  # every weight comes from `weights`, loaded strictly
+                model, _, preprocess = open_clip.create_model_and_transforms(
+                    self.model_name, pretrained=weights, device=self._device
+                )
         except Exception as exc:  # open_clip raises RuntimeError/OSError/HF errors for a failed fetch
             if self.checkpoint:
                 raise ModelUnavailableError(f"cannot load CLIP checkpoint {self.checkpoint}: {exc}") from None
