@@ -49,6 +49,7 @@ KEYS: dict[str, Key] = {
     "index.max_pixels": Key(int, 200_000_000),
     "store.data_dir": Key(str, "", env_alias="PHOTOFIND_HOME"),
     "store.cache_dir": Key(str, ""),
+    "store.url": Key(str, ""),
     "watch.settle_seconds": Key(float, 2.0),
     "watch.rescan_minutes": Key(float, 60.0),
     "watch.polling": Key(bool, False),
@@ -96,6 +97,7 @@ class Settings:
     data_dir: Path
     cache_dir: Path
     watch: WatchSettings
+    store_url: str
     config_path: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
 
@@ -230,6 +232,7 @@ def load(
         max_pixels=values["index.max_pixels"],
         data_dir=data_dir.resolve(),
         cache_dir=(Path(values["store.cache_dir"]).expanduser() if values["store.cache_dir"] else default_cache_dir()).resolve(),
+        store_url=values["store.url"],
         watch=WatchSettings(
             settle_seconds=values["watch.settle_seconds"],
             rescan_minutes=values["watch.rescan_minutes"],

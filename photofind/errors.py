@@ -43,3 +43,7 @@ class StoreBusyError(PhotofindError):
 
 class StoreMismatchError(PhotofindError):
     """The store was built with settings that differ from the ones asked for now."""
+
+
+class StoreUnavailableError(PhotofindError):
+    """The Chroma server named by store.url cannot be reached."""

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from photofind.catalog import Catalog
 from photofind.errors import NoIndexError
 from photofind.lock import StoreLock
-from photofind.vectors import VectorStore, open_client
+from photofind.vectors import VectorStore, open_client, open_http_client
 
 CATALOG_NAME = "catalog.sqlite"
 CHROMA_DIR = "chroma"
@@ -27,7 +27,8 @@ class Store:
         command: str,
         *,
         must_exist: bool = False,
-        client_factory: Callable[[Path], Any] = open_client,
+        url: str = "",
+        client_factory: Callable[[Path], Any] | None = None,
     ) -> None:
         if must_exist and not store_exists(data_dir):
             raise NoIndexError(f"no index yet in {data_dir}; run: photofind index PATH")
@@ -39,7 +40,8 @@ class Store:
         except BaseException:
             self._lock.release()
             raise
-        self._client_factory = client_factory
+        # Vectors in a Chroma server (store.url) or in a PersistentClient beside the catalog.
+        self._client_factory = client_factory or ((lambda _: open_http_client(url)) if url else open_client)
         self._client: Any = None
         self._vectors: dict[tuple[str, str], VectorStore] = {}
 

@@ -34,6 +34,33 @@ def open_client(path: Path) -> Any:
     )
 
 
+def open_http_client(url: str) -> Any:
+    """A Chroma server (`chroma run`) instead of a local PersistentClient: several processes
+    and machines may talk to it at once."""
+    from urllib.parse import urlparse
+
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from photofind.errors import StoreUnavailableError
+
+    parts = urlparse(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StoreUnavailableError(f"store.url {url!r} is not an http(s)://host:port address")
+    try:
+        client = chromadb.HttpClient(
+            host=parts.hostname, port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False),
+        )
+        client.heartbeat()
+    except Exception as exc:  # connection refused, DNS, TLS: all mean "not reachable"
+        raise StoreUnavailableError(
+            f"cannot reach the Chroma server at {url} ({type(exc).__name__}); "
+            "start one with: chroma run --path DIR --host 127.0.0.1 --port PORT"
+        ) from None
+    return client
+
+
 @dataclass(frozen=True)
 class Hit:
     id: str

@@ -59,7 +59,7 @@ def dupes(
         from photofind.store import Store
 
         embedder = create_embedder(settings.model)
-        with Store(settings.data_dir, "dupes", must_exist=True) as store:
+        with Store(settings.data_dir, "dupes", must_exist=True, url=settings.store_url) as store:
             report = find_dupes(store.catalog, store.vectors(embedder.id, settings.space), near=near,
                                 max_distance=max_distance)
     if as_json:

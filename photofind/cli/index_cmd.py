@@ -24,7 +24,7 @@ def run_index(settings: Settings, roots: list[Path], *, full: bool, quiet: bool,
     from photofind.store import Store
 
     embedder = create_embedder(settings.model)
-    with Store(settings.data_dir, command) as store:
+    with Store(settings.data_dir, command, url=settings.store_url) as store:
         store.catalog.add_roots(roots)
         all_roots = sorted(set(store.catalog.roots()) | set(settings.roots)) if command == "reindex" else roots
         if not all_roots:

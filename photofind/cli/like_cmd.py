@@ -41,7 +41,7 @@ def find(settings: Settings, cmd: str, query: str, *, k: int, metric: str, exact
     from photofind.store import Store
 
     embedder = create_embedder(settings.model)
-    with Store(settings.data_dir, cmd, must_exist=True) as store:
+    with Store(settings.data_dir, cmd, must_exist=True, url=settings.store_url) as store:
         vectors = store.vectors(embedder.id, settings.space)
         common: dict[str, Any] = {"k": k, "metric": metric, "exact": exact, "filters": filters}
         if cmd == "like":

@@ -65,7 +65,7 @@ def status(
         from photofind.store import Store
 
         embedder = create_embedder(settings.model)
-        with Store(settings.data_dir, "status", must_exist=True) as store:
+        with Store(settings.data_dir, "status", must_exist=True, url=settings.store_url) as store:
             report = collect_status(store.catalog, store.client, store.data_dir, embedder.id)
     if as_json:
         print(dumps(report.to_json()))

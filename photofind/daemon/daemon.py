@@ -55,7 +55,7 @@ class Daemon:
 
     # -- set-up and tear-down -----------------------------------------------------------------
     def run(self) -> int:
-        with Store(self.settings.data_dir, "watch") as store:
+        with Store(self.settings.data_dir, "watch", url=self.settings.store_url) as store:
             self.store = store
             store.catalog.add_roots(self.roots)
             self.roots = sorted(set(store.catalog.roots()) | set(self.settings.roots))
