@@ -33,10 +33,14 @@ class PathFilter:
 
     def wants_file(self, path: str, root: str | None = None) -> bool:
         """For single paths (the watcher): extension, and no excluded component below the root."""
-        if not path.lower().endswith(self.extensions):
-            return False
+        return path.lower().endswith(self.extensions) and self.wants_folder(path, root)
+
+    def wants_folder(self, path: str, root: str | None = None) -> bool:
+        """No component of `path` below `root` is excluded (a hidden or trash folder, say)."""
         rel = os.path.relpath(path, root) if root else os.path.basename(path)
-        parts = rel.split(os.sep)
+        if rel.startswith(".."):
+            return False  # outside the root
+        parts = [] if rel == "." else rel.split(os.sep)
         return not any(self.excluded(part, "/".join(parts[: i + 1])) for i, part in enumerate(parts))
 
 

@@ -40,14 +40,21 @@ class ChangeCollector(FileSystemEventHandler):
             c = self._changes
             if event.is_directory:
                 if kind == "moved":
-                    c.moves.append((src, dest))
-                    c.folders.add(dest)  # pick up anything the move did not account for
-                elif kind in ("created", "deleted"):
+                    if self.path_filter.wants_folder(dest, self.root):
+                        c.moves.append((src, dest))
+                        c.folders.add(dest)  # pick up anything the move did not account for
+                    else:
+                        c.folders.add(src)  # moved into an excluded folder: as good as deleted
+                elif kind == "created" and self.path_filter.wants_folder(src, self.root):
+                    c.folders.add(src)
+                elif kind == "deleted":
                     c.folders.add(src)
                 return
             if kind == "moved":
-                if self._wanted(src):
+                if self._wanted(src) and self._wanted(dest):
                     c.moves.append((src, dest))
+                elif self._wanted(src):
+                    c.files.add(src)  # renamed to a name photofind ignores: gone from the index
                 if self._wanted(dest):
                     c.files.add(dest)
             elif self._wanted(src):

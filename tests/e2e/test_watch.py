@@ -166,6 +166,19 @@ def test_like_through_the_daemon_sees_a_photo_added_seconds_ago(tmp_path: Path, 
         assert res.returncode == 0 and json.loads(res.stdout)["files"] == 7
         table = w.cli("like", str(query), "-m", "pixel", "-k", "1")
         assert "fresh.jpg" in table.stdout  # the same table the local path prints
+        # the other queries go through the daemon too, errors included
+        sub = save(scene(501), root / "sub" / "only.jpg", quality=90)
+        wait_until(lambda: w.status()["files"] == 8, what="sub/only.jpg indexed")
+        inside = json.loads(w.cli("like", str(query), "-m", "pixel", "--in", str(root / "sub"), "--json").stdout)
+        assert [m["path"] for m in inside["matches"]] == [str(sub)]
+        res = w.cli("search", "a photo", "-m", "pixel")
+        assert res.returncode == 2 and "has no text tower" in res.stderr
+        shutil.copy(added, root / "fresh copy.jpg")
+        wait_until(lambda: w.status()["files"] == 9, what="copy indexed")
+        dupes = json.loads(w.cli("dupes", "-m", "pixel", "--exact-only", "--json").stdout)
+        assert [sorted(Path(m["path"]).name for m in g["members"]) for g in dupes["groups"]] == [["fresh copy.jpg", "fresh.jpg"]]
+        res = w.cli("reindex", "-m", "pixel")
+        assert res.returncode == 0 and "9 files seen, 9 unchanged" in res.stdout
     finally:
         assert w.stop() == 0
 

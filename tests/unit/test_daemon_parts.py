@@ -67,10 +67,13 @@ def test_events_become_plain_changes(tmp_path: Path) -> None:
     c.dispatch(FileMovedEvent(f"{root}/c.jpg", f"{root}/d.JPG"))
     c.dispatch(DirMovedEvent(f"{root}/x", f"{root}/y"))
     c.dispatch(DirCreatedEvent(f"{root}/new"))
+    c.dispatch(DirCreatedEvent(f"{root}/new/.thumbnails"))  # a hidden folder: not scanned
+    c.dispatch(FileMovedEvent(f"{root}/e.jpg", f"{root}/e.jpg.bak"))  # renamed away: e.jpg is gone
+    c.dispatch(DirMovedEvent(f"{root}/old", f"{root}/.trash/old"))  # into a hidden folder: as deleted
     got = c.drain()
-    assert got.files == {f"{root}/a.jpg", f"{root}/d.JPG"}
+    assert got.files == {f"{root}/a.jpg", f"{root}/d.JPG", f"{root}/e.jpg"}
     assert got.moves == [(f"{root}/c.jpg", f"{root}/d.JPG"), (f"{root}/x", f"{root}/y")]
-    assert got.folders == {f"{root}/y", f"{root}/new"}
+    assert got.folders == {f"{root}/y", f"{root}/new", f"{root}/old"}
     assert c.drain().files == set()  # drained
 
 
