@@ -8,6 +8,7 @@ finds the work half done and completes it, never duplicating a vector.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -156,13 +157,12 @@ class Indexer:
         with self.write_lock:
             referenced = self.catalog.referenced_hashes()
             stored = self.vectors.count()
-        with self.write_lock:
             if self._ids is None or full or stored != len(self._ids):
                 self._ids = self.vectors.ids()  # listed once, then kept in step by our own writes
         ids = self._ids
         if not full:
             # Rows whose vector is missing (a model switch, a lost collection) are re-embedded
-            # from one of their files, which must still be what the row says.
+            # from one of their files (re-hashed by _load if it changed since).
             missing = referenced - ids
             in_work = {st.path for st, _ in work}
             if missing:
@@ -192,8 +192,13 @@ class Indexer:
 
     # -- the pipeline -------------------------------------------------------------------------
     def _load(self, st: FileStat, known_hash: str | None, existing: set[str]) -> _Item:
-        """Runs in a worker thread: hash, and decode + prepare only content with no vector yet."""
+        """Runs in a worker thread: hash, and decode + prepare only content with no vector yet.
+        A `known_hash` (from the catalog) is trusted only while size and mtime still match."""
         try:
+            if known_hash is not None:
+                now = os.stat(st.path)
+                if (now.st_size, now.st_mtime_ns) != (st.size, st.mtime_ns):
+                    known_hash, st = None, FileStat(st.path, now.st_size, now.st_mtime_ns)
             digest = known_hash or sha256_file(st.path)
         except OSError as exc:
             return _Item(st, None, error=f"cannot read file ({exc.strerror or exc})")
