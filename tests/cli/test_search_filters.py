@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import re
@@ -137,8 +139,6 @@ def test_html_gallery_is_self_contained_and_links_originals(dated_library: Path,
         assert f'href="file://{m["path"]}"' in page and f'{m["score"]:.4f}' in page
     assert "http" not in page  # nothing fetched from anywhere
     thumbs = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', page)
-    import base64, io
-
     first = Image.open(io.BytesIO(base64.b64decode(thumbs[1]))).convert("RGB")
     source = Image.open(data["matches"][0]["path"]).convert("RGB").resize(first.size)
     assert np.abs(np.asarray(first, dtype=int) - np.asarray(source, dtype=int)).mean() < 10
