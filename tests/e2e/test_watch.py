@@ -117,7 +117,7 @@ def test_store_follows_creates_edits_partial_copies_moves_and_deletes(tmp_path: 
     w = Watch(home, root, tmp_path / "watch.log")
     try:
         wait_until(converged(w, root), what="start-up scan")
-        assert w.embedded_total() == 4
+        wait_until(lambda: w.embedded_total() == 4, what="the start-up batch logged")  # logged after the write
 
         library(root / "new", 2, start=10)  # 2 new contents
         save(scene(77), root / "photo_0000.jpg", quality=92)  # an edit: 1 new content
@@ -237,6 +237,7 @@ def test_soak_2000_images_in_bursts_while_querying(tmp_path: Path, home: Path) -
     root = tmp_path / "photos"
     library(root, 1)
     w = Watch(home, root, tmp_path / "watch.log", env={"PHOTOFIND_WATCH_SETTLE_SECONDS": "0.5"})
+    wait_until(converged(w, root), what="the first photo indexed")  # before that, like rightly says "no index"
     errors: list[str] = []
     answered = 0
     done = threading.Event()
