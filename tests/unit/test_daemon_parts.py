@@ -98,3 +98,23 @@ def test_watch_limit_falls_back_to_polling_with_one_warning(tmp_path: Path, capl
     finally:
         observer.stop()
         observer.join()
+
+
+def test_a_watchdog_overflow_warning_flags_a_reconcile(tmp_path: Path) -> None:
+    """watchdog 7 reports a kernel queue overflow only as a log warning; the spy must hear it.
+    (Overflowing a real inotify queue would need tens of thousands of events in a burst.)"""
+    import logging
+
+    from photofind.daemon.events import OverflowSpy
+
+    c = ChangeCollector(str(tmp_path), PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE))
+    spy = OverflowSpy([c])
+    watchdog_log = logging.getLogger("watchdog")
+    watchdog_log.addHandler(spy)
+    try:
+        logging.getLogger("watchdog.observers.inotify_c").warning("Inotify queue overflowed; filesystem events were lost")
+        assert c.drain().overflowed is True
+        logging.getLogger("watchdog.observers.inotify_c").warning("something else")
+        assert c.drain().overflowed is False
+    finally:
+        watchdog_log.removeHandler(spy)
