@@ -67,7 +67,9 @@ def status(
         embedder = create_embedder(settings.model)
         with Store(settings.data_dir, "status", must_exist=True, url=settings.store_url) as store:
             report = collect_status(store.catalog, store.client, store.data_dir, embedder.id)
+    daemon = client.pid if client is not None else None
     if as_json:
-        print(dumps(report.to_json()))
+        print(dumps({**report.to_json(), "daemon_pid": daemon}))
     else:
         render_status(report)
+        console.print(f"daemon     {f'photofind watch is running (pid {daemon})' if daemon else 'not running'}")

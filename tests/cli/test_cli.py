@@ -80,7 +80,7 @@ def test_status(indexed: Path) -> None:
     assert (data["files"], data["unique_images"]) == (11, 10)
     assert data["skipped"] == {"not a readable image (unknown format)": 1}
     assert data["collections"][0]["vectors"] == 10 and data["collections"][0]["space"] == "cosine"
-    assert data["store_bytes"] > 0 and data["last_index"]
+    assert data["store_bytes"] > 0 and data["last_index"] and data["daemon_pid"] is None
     human = cli("status", "-m", "pixel")
     assert "11 indexed, 10 unique images, 1 skipped" in human.stdout
 

@@ -164,6 +164,7 @@ def test_like_through_the_daemon_sees_a_photo_added_seconds_ago(tmp_path: Path, 
         assert time.monotonic() - started < 30
         res = w.cli("status", "--json", "-m", "pixel")
         assert res.returncode == 0 and json.loads(res.stdout)["files"] == 7
+        assert json.loads(res.stdout)["daemon_pid"] == w.proc.pid
         table = w.cli("like", str(query), "-m", "pixel", "-k", "1")
         assert "fresh.jpg" in table.stdout  # the same table the local path prints
         # the other queries go through the daemon too, errors included
