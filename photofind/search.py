@@ -114,11 +114,26 @@ def _ranked_matches(
         n = min(total, n * 2)
 
 
-def _check(k: int, metric: str) -> None:
+def _check(k: int, metric: str, vectors: VectorStore) -> None:
+    """What every query needs before any work: sane -k and metric, and something indexed."""
     if k < 1:
         raise InputError("-k must be at least 1")
     if metric not in METRICS:
         raise InputError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    if vectors.count() == 0:
+        raise NoIndexError(_no_vectors_message(vectors))
+
+
+def _answer(
+    query: str, vector: np.ndarray, catalog: Catalog, vectors: VectorStore, embedder: Embedder, *,
+    k: int, metric: str, exact: bool, filters: Filters, was_indexed: bool = False, is_text: bool = False,
+) -> LikeResult:
+    matches = _ranked_matches(vector, catalog, vectors, k=k, metric=metric, exact=exact,
+                              exclude_path=None if is_text else query, filters=filters)
+    return LikeResult(
+        query, embedder.id, metric, HIGHER_IS_BETTER[metric], exact or metric not in CHROMA_METRICS,
+        was_indexed, matches, query_is_text=is_text,
+    )
 
 
 def like(
@@ -133,19 +148,13 @@ def like(
     filters: Filters = NO_FILTERS,
     max_pixels: int = 200_000_000,
 ) -> LikeResult:
-    _check(k, metric)
     query = query.expanduser().resolve()
     if not query.is_file():
         raise InputError(f"{query} {'is not a file' if query.exists() else 'does not exist'}")
-    if vectors.count() == 0:
-        raise NoIndexError(_no_vectors_message(vectors))
+    _check(k, metric, vectors)
     vector, _, was_indexed = query_vector(query, vectors, embedder, max_pixels)
-    matches = _ranked_matches(vector, catalog, vectors, k=k, metric=metric, exact=exact,
-                              exclude_path=str(query), filters=filters)
-    return LikeResult(
-        str(query), embedder.id, metric, HIGHER_IS_BETTER[metric], exact or metric not in CHROMA_METRICS,
-        was_indexed, matches,
-    )
+    return _answer(str(query), vector, catalog, vectors, embedder, k=k, metric=metric, exact=exact,
+                   filters=filters, was_indexed=was_indexed)
 
 
 def search_text(
@@ -161,22 +170,16 @@ def search_text(
 ) -> LikeResult:
     """Photos matching a description, through CLIP's text tower: text and image vectors share
     one space, so the text vector queries the same collection."""
-    _check(k, metric)
     if not embedder.supports_text:
         raise InputError(
             f"{embedder.id} has no text tower; text search needs one of: {', '.join(TEXT_MODELS)} (--model clip)"
         )
     if not text.strip():
         raise InputError("give some words to search for")
-    if vectors.count() == 0:
-        raise NoIndexError(_no_vectors_message(vectors))
+    _check(k, metric, vectors)
     vector = embedder.embed_texts([text])[0]
-    matches = _ranked_matches(vector, catalog, vectors, k=k, metric=metric, exact=exact,
-                              exclude_path=None, filters=filters)
-    return LikeResult(
-        text, embedder.id, metric, HIGHER_IS_BETTER[metric], exact or metric not in CHROMA_METRICS,
-        False, matches, query_is_text=True,
-    )
+    return _answer(text, vector, catalog, vectors, embedder, k=k, metric=metric, exact=exact,
+                   filters=filters, is_text=True)
 
 
 def _no_vectors_message(vectors: VectorStore) -> str:
