@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -46,22 +46,16 @@ def dupes(
 ) -> None:
     """List duplicate photos: identical files, and the same photo resized or re-encoded."""
     from photofind.cli.render import dumps
-    from photofind.cli.route import daemon_client
-    from photofind.dupes import DupesReport
+    from photofind.cli.route import answer
+    from photofind.dupes import DupesReport, find_dupes
 
     settings = load_settings(ctx, **options.model_flags(model))
-    client = daemon_client(settings.data_dir)
-    if client is not None:
-        report = DupesReport.from_json(client.call("dupes", near=near, max_distance=max_distance, model=settings.model.name))
-    else:
-        from photofind.dupes import find_dupes
-        from photofind.embedders import create_embedder
-        from photofind.store import Store
 
-        embedder = create_embedder(settings.model)
-        with Store(settings.data_dir, "dupes", must_exist=True, url=settings.store_url) as store:
-            report = find_dupes(store.catalog, store.vectors(embedder.id, settings.space), near=near,
-                                max_distance=max_distance)
+    def local(store: Any, embedder: Any) -> DupesReport:
+        return find_dupes(store.catalog, store.vectors(embedder.id, settings.space), near=near,
+                          max_distance=max_distance)
+
+    report = answer(settings, "dupes", {"near": near, "max_distance": max_distance}, local, DupesReport.from_json)
     if as_json:
         print(dumps(report.to_json()))
     else:

@@ -13,12 +13,14 @@ import typer
 
 from photofind.cli import options
 from photofind.cli.common import handles_errors, load_settings
-from photofind.cli.output import HTML, MIN_SCORE, PREVIEW, SINCE, UNTIL, WITHIN, filter_args, filters_from, show
+from photofind.cli.output import HTML, MIN_SCORE, PREVIEW, SINCE, UNTIL, WITHIN, filters_from, show
 from photofind.config import Settings
 
 if TYPE_CHECKING:
+    from photofind.embedders import Embedder
     from photofind.filters import Filters
     from photofind.results import LikeResult
+    from photofind.store import Store
 
 METRIC = typer.Option("cosine", "--metric", help="cosine or l2 (from the Chroma index), l1 or corr (exact scan).")
 EXACT = typer.Option(False, "--exact", help="Score every stored vector instead of using the index.")
@@ -27,26 +29,23 @@ TOP = typer.Option(10, "-k", "--top", help="How many results.")
 
 def find(settings: Settings, cmd: str, query: str, *, k: int, metric: str, exact: bool, filters: "Filters") -> "LikeResult":
     """Run `like` (query: an image path) or `search` (query: words) where the store lives."""
-    from photofind.cli.route import daemon_client
+    from photofind.cli.output import filter_args
+    from photofind.cli.route import answer
     from photofind.results import LikeResult
 
-    client = daemon_client(settings.data_dir)
-    if client is not None:
-        key = "image" if cmd == "like" else "text"
-        return LikeResult.from_json(client.call(
-            cmd, **{key: query}, k=k, metric=metric, exact=exact, model=settings.model.name, **filter_args(filters)
-        ))
-    from photofind.embedders import create_embedder
-    from photofind.search import like, search_text
-    from photofind.store import Store
+    common: dict[str, Any] = {"k": k, "metric": metric, "exact": exact}
 
-    embedder = create_embedder(settings.model)
-    with Store(settings.data_dir, cmd, must_exist=True, url=settings.store_url) as store:
+    def local(store: "Store", embedder: "Embedder") -> "LikeResult":
+        from photofind.search import like, search_text
+
         vectors = store.vectors(embedder.id, settings.space)
-        common: dict[str, Any] = {"k": k, "metric": metric, "exact": exact, "filters": filters}
         if cmd == "like":
-            return like(Path(query), store.catalog, vectors, embedder, max_pixels=settings.max_pixels, **common)
-        return search_text(query, store.catalog, vectors, embedder, **common)
+            return like(Path(query), store.catalog, vectors, embedder, max_pixels=settings.max_pixels,
+                        filters=filters, **common)
+        return search_text(query, store.catalog, vectors, embedder, filters=filters, **common)
+
+    key = "image" if cmd == "like" else "text"
+    return answer(settings, cmd, {key: query, **common, **filter_args(filters)}, local, LikeResult.from_json)
 
 
 @handles_errors

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
@@ -10,7 +10,7 @@ from rich.table import Table
 from photofind.cli import options
 from photofind.cli.common import console, handles_errors, load_settings
 from photofind.cli.render import dumps, file_link
-from photofind.cli.route import daemon_client
+from photofind.cli.route import answer, daemon_client
 from photofind.results import StatusReport
 
 
@@ -56,17 +56,14 @@ def status(
 ) -> None:
     """Show what is indexed and where it lives."""
     settings = load_settings(ctx, **options.model_flags(model))
-    client = daemon_client(settings.data_dir)
-    if client is not None:
-        report = StatusReport.from_json(client.call("status", model=settings.model.name))
-    else:
-        from photofind.embedders import create_embedder
-        from photofind.status import collect_status
-        from photofind.store import Store
 
-        embedder = create_embedder(settings.model)
-        with Store(settings.data_dir, "status", must_exist=True, url=settings.store_url) as store:
-            report = collect_status(store.catalog, store.client, store.data_dir, embedder.id)
+    def local(store: Any, embedder: Any) -> StatusReport:
+        from photofind.status import collect_status
+
+        return collect_status(store.catalog, store.client, store.data_dir, embedder.id)
+
+    report = answer(settings, "status", {}, local, StatusReport.from_json)
+    client = daemon_client(settings.data_dir)
     daemon = client.pid if client is not None else None
     if as_json:
         print(dumps({**report.to_json(), "daemon_pid": daemon}))
