@@ -15,8 +15,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-import numpy as np
-
 from photofind.catalog import Catalog
 from photofind.errors import NotAnImageError
 from photofind.fingerprint import hamming, phash
@@ -94,7 +92,8 @@ def find_dupes(
     by_hash: dict[str, list] = {}
     for r in rows:
         by_hash.setdefault(r.hash, []).append(r)
-    meta = {h: m for h, (_, m) in vectors.get(list(by_hash)).items()} if by_hash else {}
+    stored = vectors.get(list(by_hash)) if by_hash else {}  # hash -> (vector, metadata), one read
+    meta = {h: m for h, (_, m) in stored.items()}
 
     def members(digest: str) -> list[Member]:
         m = meta.get(digest, {})
@@ -112,8 +111,7 @@ def find_dupes(
         uf = _UnionFind()
         worst: dict[tuple[str, str], int] = {}
         for i, h in enumerate(hashes):
-            vec = vectors.get([h])[h][0]
-            for hit in vectors.query(np.asarray(vec), NEIGHBOURS + 1):
+            for hit in vectors.query(stored[h][0], NEIGHBOURS + 1):
                 other = hit.id
                 if other == h or other not in prints or prints[h] is None or prints[other] is None:
                     continue
