@@ -44,14 +44,6 @@ class PathFilter:
         return not any(self.excluded(part, "/".join(parts[: i + 1])) for i, part in enumerate(parts))
 
 
-def stat_file(path: str) -> FileStat | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return FileStat(path, st.st_size, st.st_mtime_ns)
-
-
 def scan(root: Path, path_filter: PathFilter, unreadable: list[str] | None = None) -> Iterator[FileStat]:
     """Every wanted file under `root`. Symlinked folders are not followed (loops, double counting).
     Folders that cannot be listed are appended to `unreadable`, so their rows are not dropped."""

@@ -92,9 +92,6 @@ class VectorStore:
             self._client = self._client()
         return self._client
 
-    def exists(self) -> bool:
-        return self.name in {c.name for c in self.client.list_collections()}
-
     def collection(self, dim: int | None = None) -> Any:
         """The collection, created on first write (when `dim` is known)."""
         if self._collection is None:

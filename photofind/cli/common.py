@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +73,3 @@ def handles_errors(fn: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
-
-def stdout_is_tty() -> bool:
-    return sys.stdout.isatty()

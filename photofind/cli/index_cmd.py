@@ -75,14 +75,7 @@ def index(
 ) -> None:
     """Add folders to the index and index them incrementally."""
     settings = load_settings(ctx, **options.model_flags(model, device), **{"model.batch_size": batch_size})
-    roots = []
-    for p in paths:
-        p = p.expanduser()
-        if not p.exists():
-            raise InputError(f"{p} does not exist")
-        if not p.is_dir():
-            raise InputError(f"{p} is not a folder; photofind index takes folders")
-        roots.append(p.resolve())
+    roots = options.folders(paths)
     run_index(settings, roots, full=False, quiet=quiet, command="index")
 
 

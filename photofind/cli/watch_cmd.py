@@ -11,7 +11,6 @@ import typer
 
 from photofind.cli import options
 from photofind.cli.common import handles_errors, load_settings
-from photofind.errors import InputError
 
 
 @handles_errors
@@ -25,12 +24,7 @@ def watch(
 ) -> None:
     """Watch folders, index every change within seconds, and answer like/status/reindex."""
     settings = load_settings(ctx, **options.model_flags(model, device), **{"watch.polling": polling})
-    roots = []
-    for p in paths or []:
-        p = p.expanduser()
-        if not p.is_dir():
-            raise InputError(f"{p} {'is not a folder' if p.exists() else 'does not exist'}")
-        roots.append(p.resolve())
+    roots = options.folders(paths)
     logging.basicConfig(
         stream=sys.stderr, level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s photofind: %(message)s", datefmt="%Y-%m-%d %H:%M:%S",

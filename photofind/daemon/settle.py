@@ -31,9 +31,6 @@ class Settler:
         """Something happened to `path`: (re)start watching it."""
         self._pending.setdefault(path, None)
 
-    def forget(self, path: str) -> None:
-        self._pending.pop(path, None)
-
     def take_ready(self, limit: int | None = None) -> tuple[list[FileStat], list[str]]:
         """(files stable for settle_seconds, paths that no longer exist). Others stay pending."""
         now = self.clock()
