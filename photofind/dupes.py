@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from photofind.catalog import Catalog
+from photofind.store.catalog import Catalog
 from photofind.errors import NotAnImageError
-from photofind.fingerprint import hamming, phash
-from photofind.images import open_image
-from photofind.vectors import VectorStore
+from photofind.media.fingerprint import hamming, phash
+from photofind.media.images import open_image
+from photofind.store.vectors import VectorStore
 
 NEIGHBOURS = 8  # candidates asked of the index per photo
 MAX_DISTANCE = 12  # of 64 bits; measured: resize/re-encode 0-2, 4% crop 6-12, objects moved 22-32

@@ -10,8 +10,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from photofind.errors import InputError, NotAnImageError
-from photofind.images import open_image
-from photofind.results import LikeResult
+from photofind.media.images import open_image
+from photofind.results import QueryResult
 
 THUMB = 256
 
@@ -55,7 +55,7 @@ def _figure(path: str, caption: str, css: str = "") -> str:
             f"<figcaption>{caption}</figcaption></figure>")
 
 
-def write_gallery(result: LikeResult, out: Path) -> Path:
+def write_gallery(result: QueryResult, out: Path) -> Path:
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"{out}: the gallery is HTML; give a .html file name")
     arrow = "higher is closer" if result.higher_is_better else "lower is closer"

@@ -10,7 +10,7 @@ from typing import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from photofind.errors import InputError, NotAnImageError
-from photofind.images import open_image
+from photofind.media.images import open_image
 
 TILE = 192  # square picture area of each tile, px
 TITLE_H = 34  # two lines of text under it

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from photofind.catalog import Catalog, FileRow
+from photofind.store.catalog import Catalog, FileRow
 from photofind.embedders.base import Embedder
 from photofind.errors import NotAnImageError
-from photofind.fingerprint import phash
-from photofind.hashing import sha256_file
+from photofind.media.fingerprint import phash
+from photofind.media.hashing import sha256_file
 from photofind.results import IndexReport
-from photofind.images import open_image
+from photofind.media.images import open_image
 from photofind.scanner import FileStat, PathFilter, scan
-from photofind.vectors import VectorStore
+from photofind.store.vectors import VectorStore
 
 # Catalog rows for files whose vectors already exist are committed at least this often,
 # so a long rename-only run keeps its progress if interrupted.

@@ -23,7 +23,7 @@ class Match:
 
 
 @dataclass(frozen=True)
-class LikeResult:
+class QueryResult:
     query: str
     model: str
     metric: str
@@ -37,7 +37,7 @@ class LikeResult:
         return {**asdict(self), "matches": [asdict(m) for m in self.matches]}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "LikeResult":
+    def from_json(cls, data: dict[str, Any]) -> "QueryResult":
         return cls(**{**data, "matches": [Match(**m) for m in data["matches"]]})
 
 

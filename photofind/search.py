@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from photofind.catalog import Catalog
+from photofind.store.catalog import Catalog
 from photofind.embedders.base import Embedder
 from photofind.errors import InputError, NoIndexError
 from photofind.filters import Filters
-from photofind.hashing import sha256_file
-from photofind.images import open_image
-from photofind.metrics import CHROMA_METRICS, HIGHER_IS_BETTER, METRICS, chroma_to_metric, exact_top_k
-from photofind.results import LikeResult, Match
-from photofind.vectors import VectorStore, photofind_collections
+from photofind.media.hashing import sha256_file
+from photofind.media.images import open_image
+from photofind.distances import CHROMA_METRICS, HIGHER_IS_BETTER, METRICS, chroma_to_metric, exact_top_k
+from photofind.results import QueryResult, Match
+from photofind.store.vectors import VectorStore, photofind_collections
 
 NO_FILTERS = Filters()
 TEXT_MODELS = ("clip",)  # the embedders with a text tower
@@ -127,10 +127,10 @@ def _check(k: int, metric: str, vectors: VectorStore) -> None:
 def _answer(
     query: str, vector: np.ndarray, catalog: Catalog, vectors: VectorStore, embedder: Embedder, *,
     k: int, metric: str, exact: bool, filters: Filters, was_indexed: bool = False, is_text: bool = False,
-) -> LikeResult:
+) -> QueryResult:
     matches = _ranked_matches(vector, catalog, vectors, k=k, metric=metric, exact=exact,
                               exclude_path=None if is_text else query, filters=filters)
-    return LikeResult(
+    return QueryResult(
         query, embedder.id, metric, HIGHER_IS_BETTER[metric], exact or metric not in CHROMA_METRICS,
         was_indexed, matches, query_is_text=is_text,
     )
@@ -147,7 +147,7 @@ def like(
     exact: bool = False,
     filters: Filters = NO_FILTERS,
     max_pixels: int = 200_000_000,
-) -> LikeResult:
+) -> QueryResult:
     query = query.expanduser().resolve()
     if not query.is_file():
         raise InputError(f"{query} {'is not a file' if query.exists() else 'does not exist'}")
@@ -167,7 +167,7 @@ def search_text(
     metric: str = "cosine",
     exact: bool = False,
     filters: Filters = NO_FILTERS,
-) -> LikeResult:
+) -> QueryResult:
     """Photos matching a description, through CLIP's text tower: text and image vectors share
     one space, so the text vector queries the same collection."""
     if not embedder.supports_text:

@@ -6,10 +6,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from photofind.catalog import Catalog
+from photofind.store.catalog import Catalog
 from photofind.results import CollectionInfo, StatusReport
-from photofind.store import disk_usage
-from photofind.vectors import photofind_collections
+from photofind.store.store import disk_usage
+from photofind.store.vectors import photofind_collections
 
 
 def collect_status(catalog: Catalog, client: Any, data_dir: Path, model_id: str) -> StatusReport:

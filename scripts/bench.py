@@ -217,7 +217,7 @@ class Bench:
             self.like_runs(self.query_outside, 1)  # the daemon loads its model once
             sys.path.insert(0, str(HERE.parent))
             from photofind.daemon.protocol import DaemonClient
-            from photofind.lock import read_owner
+            from photofind.store.lock import read_owner
 
             client = DaemonClient(Path(read_owner(self.home / "photofind.lock")["socket"]))
             t = []

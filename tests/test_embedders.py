@@ -20,7 +20,7 @@ from photofind.errors import ModelUnavailableError, UnknownModelError
 from photofind.indexer import Indexer
 from photofind.scanner import PathFilter
 from photofind.search import like
-from photofind.store import Store
+from photofind.store.store import Store
 from tests.conftest import STAMPS
 from tests.images import scene
 

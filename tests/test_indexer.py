@@ -16,7 +16,7 @@ from photofind.indexer import Indexer
 from photofind.scanner import PathFilter
 from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
 from photofind.search import like
-from photofind.store import Store
+from photofind.store.store import Store
 from tests.images import library, save, scene
 
 

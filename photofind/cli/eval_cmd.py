@@ -16,7 +16,7 @@ from photofind.config import MODEL_NAMES, replace_model
 from photofind.errors import InputError
 
 if TYPE_CHECKING:
-    from photofind.evaluate import EvalReport
+    from photofind.evaluation.evaluate import EvalReport
 
 
 def _split(value: str, what: str) -> list[str]:
@@ -58,7 +58,7 @@ def eval_(
 ) -> None:
     """Measure retrieval quality on a labelled train/test folder (your own index is not touched)."""
     from photofind.embedders import create_embedder
-    from photofind.evaluate import evaluate, read_layout
+    from photofind.evaluation.evaluate import evaluate, read_layout
     from photofind.scanner import PathFilter
 
     settings = load_settings(ctx, **options.model_flags(None, device))

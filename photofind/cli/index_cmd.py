@@ -21,7 +21,7 @@ def run_index(settings: Settings, roots: list[Path], *, full: bool, quiet: bool,
     from photofind.embedders import create_embedder
     from photofind.indexer import Indexer
     from photofind.scanner import PathFilter
-    from photofind.store import Store
+    from photofind.store.store import Store
 
     embedder = create_embedder(settings.model)
     with Store(settings.data_dir, command, url=settings.store_url) as store:

@@ -19,23 +19,23 @@ from photofind.config import Settings
 if TYPE_CHECKING:
     from photofind.embedders import Embedder
     from photofind.filters import Filters
-    from photofind.results import LikeResult
-    from photofind.store import Store
+    from photofind.results import QueryResult
+    from photofind.store.store import Store
 
 METRIC = typer.Option("cosine", "--metric", help="cosine or l2 (from the Chroma index), l1 or corr (exact scan).")
 EXACT = typer.Option(False, "--exact", help="Score every stored vector instead of using the index.")
 TOP = typer.Option(10, "-k", "--top", help="How many results.")
 
 
-def find(settings: Settings, cmd: str, query: str, *, k: int, metric: str, exact: bool, filters: "Filters") -> "LikeResult":
+def find(settings: Settings, cmd: str, query: str, *, k: int, metric: str, exact: bool, filters: "Filters") -> "QueryResult":
     """Run `like` (query: an image path) or `search` (query: words) where the store lives."""
     from photofind.cli.output import filter_args
     from photofind.cli.route import answer
-    from photofind.results import LikeResult
+    from photofind.results import QueryResult
 
     common: dict[str, Any] = {"k": k, "metric": metric, "exact": exact}
 
-    def local(store: "Store", embedder: "Embedder") -> "LikeResult":
+    def local(store: "Store", embedder: "Embedder") -> "QueryResult":
         from photofind.search import like, search_text
 
         vectors = store.vectors(embedder.id, settings.space)
@@ -45,7 +45,7 @@ def find(settings: Settings, cmd: str, query: str, *, k: int, metric: str, exact
         return search_text(query, store.catalog, vectors, embedder, filters=filters, **common)
 
     key = "image" if cmd == "like" else "text"
-    return answer(settings, cmd, {key: query, **common, **filter_args(filters)}, local, LikeResult.from_json)
+    return answer(settings, cmd, {key: query, **common, **filter_args(filters)}, local, QueryResult.from_json)
 
 
 @handles_errors

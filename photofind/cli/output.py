@@ -11,7 +11,7 @@ from photofind.cli.common import console, err_console
 
 if TYPE_CHECKING:
     from photofind.filters import Filters
-    from photofind.results import LikeResult
+    from photofind.results import QueryResult
 
 SINCE = typer.Option(None, "--since", help="Taken on or after this date (YYYY-MM-DD[THH:MM]); EXIF date, else file time.")
 UNTIL = typer.Option(None, "--until", help="Taken on or before this date (a bare date includes that whole day).")
@@ -37,7 +37,7 @@ def filter_args(f: "Filters") -> dict[str, object]:
     }
 
 
-def show(result: "LikeResult", *, as_json: bool, html: Optional[Path] = None, preview: bool = False,
+def show(result: "QueryResult", *, as_json: bool, html: Optional[Path] = None, preview: bool = False,
          grid: Optional[Path] = None, open_grid: bool = False) -> None:
     from photofind.cli.render import dumps, like_table
 

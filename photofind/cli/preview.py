@@ -41,7 +41,7 @@ def choose_renderer(
 def preview_grid(paths: Sequence[str], captions: Sequence[str], renderer: Any, width: int) -> Table:
     """A borderless grid of thumbnails that fits `width` terminal cells."""
     from photofind.errors import NotAnImageError
-    from photofind.images import open_image
+    from photofind.media.images import open_image
 
     per_row = max(1, width // (PREVIEW_COLUMNS + 1))
     grid = Table.grid(padding=(0, 1))

@@ -9,14 +9,14 @@ from urllib.parse import quote
 from rich.table import Table
 from rich.text import Text
 
-from photofind.results import LikeResult
+from photofind.results import QueryResult
 
 
 def file_link(path: str) -> Text:
     return Text(path, style=f"link file://{quote(path)}")
 
 
-def like_table(result: LikeResult) -> Table:
+def like_table(result: QueryResult) -> Table:
     arrow = "higher is closer" if result.higher_is_better else "lower is closer"
     title = f'Photos of "{result.query}"' if result.query_is_text else f"Most like {result.query}"
     how = "exact scan" if result.exact else "Chroma index"

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from photofind.daemon.protocol import DaemonClient
-from photofind.lock import StoreLock
+from photofind.store.lock import StoreLock
 
 if TYPE_CHECKING:
     from photofind.config import Settings
     from photofind.embedders import Embedder
-    from photofind.store import Store
+    from photofind.store.store import Store
 
 T = TypeVar("T")
 
@@ -44,7 +44,7 @@ def answer(
     if client is not None:
         return decode(client.call(cmd, model=settings.model.name, **args))
     from photofind.embedders import create_embedder
-    from photofind.store import Store
+    from photofind.store.store import Store
 
     embedder = create_embedder(settings.model)
     with Store(settings.data_dir, cmd, must_exist=True, url=settings.store_url) as store:

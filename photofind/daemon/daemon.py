@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Callable
 
-from photofind.catalog import Catalog
+from photofind.store.catalog import Catalog
 from photofind.config import Settings, replace_model
 from photofind.daemon.events import ChangeCollector, Changes, OverflowSpy
 from photofind.daemon.protocol import socket_path
@@ -33,7 +33,7 @@ from photofind.scanner import PathFilter, scan
 from photofind.filters import Filters
 from photofind.search import like, search_text
 from photofind.status import collect_status
-from photofind.store import CATALOG_NAME, Store
+from photofind.store.store import CATALOG_NAME, Store
 
 log = logging.getLogger("photofind.daemon")
 

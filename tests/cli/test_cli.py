@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from photofind.cli.app import app
-from photofind.lock import StoreLock
+from photofind.store.lock import StoreLock
 from tests.images import library, save, scene
 
 runner = CliRunner()

@@ -48,7 +48,7 @@ def test_text_search_through_a_tiny_clip(tmp_path: Path, tiny_clip_env: dict[str
     # text and image vectors live in one space: same dimension, same collection
     from photofind.config import load
     from photofind.embedders import create_embedder
-    from photofind.store import Store
+    from photofind.store.store import Store
 
     settings = load()
     emb = create_embedder(settings.model)

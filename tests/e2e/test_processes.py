@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from photofind.store import Store
+from photofind.store.store import Store
 from tests.images import library
 
 PHOTOFIND = [sys.executable, "-m", "photofind"]

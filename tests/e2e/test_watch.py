@@ -23,8 +23,8 @@ from typing import Callable
 import pytest
 
 from photofind.daemon.protocol import DaemonClient
-from photofind.lock import read_owner
-from photofind.store import Store
+from photofind.store.lock import read_owner
+from photofind.store.store import Store
 from tests.images import library, save, scene
 
 pytestmark = pytest.mark.slow

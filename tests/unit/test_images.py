@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from photofind.errors import NotAnImageError
-from photofind.images import open_image, to_rgb
+from photofind.media.images import open_image, to_rgb
 from tests.images import save, scene
 
 

@@ -1,4 +1,4 @@
-from photofind.catalog import FileRow
+from photofind.store.catalog import FileRow
 from photofind.indexer import plan_changes
 from photofind.scanner import FileStat
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from photofind import metrics
-from photofind.metrics import average_precision_at, chroma_to_metric, exact_top_k, precision_at, recall, scores
+from photofind import distances as metrics
+from photofind.distances import chroma_to_metric, exact_top_k, scores
+from photofind.evaluation.quality import average_precision_at, precision_at, recall
 
 Q = np.array([[1.0, 2.0, 3.0]])
 X = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [2.0, 4.0, 6.5]])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from photofind.catalog import Catalog
+from photofind.store.catalog import Catalog
 from photofind.errors import NoIndexError
-from photofind.lock import StoreLock
-from photofind.vectors import VectorStore, open_client, open_http_client
+from photofind.store.lock import StoreLock
+from photofind.store.vectors import VectorStore, open_client, open_http_client
 
 CATALOG_NAME = "catalog.sqlite"
 CHROMA_DIR = "chroma"

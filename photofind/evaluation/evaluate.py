@@ -18,21 +18,14 @@ import numpy as np
 from photofind.embedders.base import Embedder
 from photofind.errors import InputError, ModelUnavailableError
 from photofind.grid import contact_sheet, like_tiles
-from photofind.images import open_image
+from photofind.media.images import open_image
 from photofind.indexer import Indexer, Progress
-from photofind.metrics import (
-    CHROMA_METRICS,
-    METRICS,
-    average_precision_at,
-    chunked,
-    exact_top_k,
-    precision_at,
-    recall,
-)
+from photofind.distances import CHROMA_METRICS, METRICS, chunked, exact_top_k
+from photofind.evaluation.quality import average_precision_at, precision_at, recall
 from photofind.scanner import PathFilter, scan
 from photofind.results import Match
 from photofind.search import expand_hits, ranked_hashes
-from photofind.store import Store
+from photofind.store.store import Store
 
 MAP_AT = 10
 THROUGHPUT_SAMPLE = 64

@@ -1,0 +1,1 @@
+"""`photofind eval`: retrieval quality on labelled train/test folders, and its scores."""
