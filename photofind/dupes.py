@@ -11,7 +11,6 @@ Each group names a keeper (largest resolution, then oldest) and nothing is ever 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Callable
 
@@ -19,42 +18,10 @@ from photofind.store.catalog import Catalog
 from photofind.errors import NotAnImageError
 from photofind.media.fingerprint import hamming, phash
 from photofind.media.images import open_image
+from photofind.results import DupesReport, Group, Member
 from photofind.store.vectors import VectorStore
 
 NEIGHBOURS = 8  # candidates asked of the index per photo
-MAX_DISTANCE = 12  # of 64 bits; measured: resize/re-encode 0-2, 4% crop 6-12, objects moved 22-32
-
-
-@dataclass(frozen=True)
-class Member:
-    path: str
-    bytes: int
-    width: int | None
-    height: int | None
-    taken: str | None  # EXIF date, else the file time recorded at index time
-    hash: str
-
-
-@dataclass(frozen=True)
-class Group:
-    kind: str  # "exact" or "near"
-    members: list[Member]
-    keeper: str  # suggested: the largest resolution, then the oldest
-    distance: int  # largest pHash distance inside the group (0 for exact)
-
-
-@dataclass(frozen=True)
-class DupesReport:
-    model: str
-    groups: list[Group]
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "DupesReport":
-        return cls(data["model"], [Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["distance"])
-                                   for g in data["groups"]])
 
 
 def keeper(members: list[Member]) -> str:
@@ -85,7 +52,7 @@ def find_dupes(
     vectors: VectorStore,
     *,
     near: bool = True,
-    max_distance: int = MAX_DISTANCE,
+    max_distance: int,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> DupesReport:
     rows = list(catalog.iter_ok())

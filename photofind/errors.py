@@ -47,3 +47,7 @@ class StoreMismatchError(PhotofindError):
 
 class StoreUnavailableError(PhotofindError):
     """The Chroma server named by store.url cannot be reached."""
+
+
+class DaemonError(PhotofindError):
+    """The daemon did not answer: it stopped, crashed or hangs."""

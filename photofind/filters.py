@@ -42,6 +42,25 @@ class Filters:
                 raise InputError(f"--in {folder}: no such folder")
         return cls(lo, hi, folder, min_score)
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "folder": self.folder,
+            "min_score": self.min_score,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> "Filters":
+        """Filters already checked by Filters.build where the user typed them: decoded, not re-parsed."""
+        since, until, folder, min_score = (data.get(k) for k in ("since", "until", "folder", "min_score"))
+        return cls(
+            datetime.fromisoformat(str(since)) if since else None,
+            datetime.fromisoformat(str(until)) if until else None,
+            str(folder) if folder else None,
+            float(min_score) if min_score is not None else None,  # type: ignore[arg-type]
+        )
+
     @property
     def active(self) -> bool:
         return any(v is not None for v in (self.since, self.until, self.folder, self.min_score))

@@ -23,7 +23,7 @@ from photofind.embedders.base import Embedder
 from photofind.errors import NotAnImageError
 from photofind.media.fingerprint import phash
 from photofind.media.hashing import sha256_file
-from photofind.results import IndexReport
+from photofind.results import IndexReport, Progress
 from photofind.media.images import open_image
 from photofind.scanner import FileStat, PathFilter, scan
 from photofind.store.vectors import VectorStore
@@ -42,6 +42,8 @@ class Plan:
     unchanged: int = 0
     missing_roots: list[Path] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    # hashes whose rows the caller already changed (a move over another file): maybe orphans now
+    released: set[str] = field(default_factory=set)
 
 
 def plan_changes(
@@ -61,13 +63,6 @@ def plan_changes(
     prefixes = tuple(k.rstrip("/") + "/" for k in keep_under)
     plan.removed = [p for p in known if p not in seen and not (prefixes and p.startswith(prefixes))]
     return plan
-
-
-@dataclass
-class Progress:
-    done: int
-    total: int
-    skipped: int
 
 
 @dataclass
@@ -112,7 +107,9 @@ class Indexer:
         self._ids: set[str] | None = None  # vector ids in the collection; we are its only writer
 
     # -- entry points -------------------------------------------------------------------------
-    def index_roots(self, roots: Sequence[Path], *, full: bool = False) -> IndexReport:
+    def index_roots(
+        self, roots: Sequence[Path], *, full: bool = False, on_progress: Callable[[Progress], None] | None = None
+    ) -> IndexReport:
         """Scan `roots` and bring the store in line with them. A root that is not there (an
         unplugged drive) is reported and its rows are kept: nothing indexed is lost."""
         started = time.monotonic()
@@ -130,39 +127,42 @@ class Indexer:
             plan.removed += part.removed
             plan.unchanged += part.unchanged
             plan.unreadable += unreadable
-        report = self.apply(plan, full=full)
+        report = self.apply(plan, full=full, on_progress=on_progress)
         report.scanned = scanned
         report.seconds = time.monotonic() - started
         return report
 
-    def apply(self, plan: Plan, *, full: bool = False) -> IndexReport:
+    def apply(
+        self, plan: Plan, *, full: bool = False, on_progress: Callable[[Progress], None] | None = None
+    ) -> IndexReport:
+        """Bring the store in line with `plan`, at a cost in proportion to the plan while the
+        collection is known to be in step with the catalog (the `in_sync` mark), and with a full
+        reconcile otherwise (after a crash, a model switch, or `full`)."""
         report = IndexReport(
-            unchanged=plan.unchanged, missing_roots=list(plan.missing_roots), unreadable=list(plan.unreadable)
+            model=self.embedder.id, unchanged=plan.unchanged, missing_roots=list(plan.missing_roots), unreadable=list(plan.unreadable)
         )
-        if plan.removed:
-            with self.write_lock, self.catalog.transaction():
-                self.catalog.delete(plan.removed)
-            report.removed = len(plan.removed)
-
         work: list[tuple[FileStat, str | None]] = [(st, None) for st in plan.to_hash]
         in_sync = f"in_sync:{self.vectors.name}"
-        if not (work or plan.removed or full) and self.catalog.get_meta(in_sync) == "1":
-            # Nothing changed, and the last apply left every row with its vector and no vector
-            # without a row: a rescan costs the stats and never opens Chroma.
-            with self.write_lock:
-                self._stamp()
-            return report
-        with self.write_lock, self.catalog.transaction():
-            self.catalog.set_meta(in_sync, "0")  # until this apply completes (a crash leaves "0")
         with self.write_lock:
-            referenced = self.catalog.referenced_hashes()
-            stored = self.vectors.count()
-            if self._ids is None or full or stored != len(self._ids):
+            reconcile = full or self.catalog.get_meta(in_sync) != "1"
+            if not (work or plan.removed or plan.released or reconcile):
+                # Nothing changed and every row has its vector: a rescan costs the stats and
+                # never opens Chroma.
+                self._stamp()
+                return report
+            # The only vectors this apply can orphan: those of the rows it deletes or overwrites.
+            released = set(plan.released) | self.catalog.hashes_of([*plan.removed, *(st.path for st, _ in work)])
+            with self.catalog.transaction():
+                self.catalog.delete(plan.removed)
+                self.catalog.set_meta(in_sync, "0")  # until this apply completes (a crash leaves "0")
+            report.removed = len(plan.removed)
+            if self._ids is None or full or self.vectors.count() != len(self._ids):
                 self._ids = self.vectors.ids()  # listed once, then kept in step by our own writes
-        ids = self._ids
-        if not full:
-            # Rows whose vector is missing (a model switch, a lost collection) are re-embedded
-            # from one of their files (re-hashed by _load if it changed since).
+            ids = self._ids
+            referenced = self.catalog.referenced_hashes() if reconcile else set()
+        if reconcile and not full:
+            # Rows whose vector is missing (a model switch, a lost collection, a crash) are
+            # re-embedded from one of their files (re-hashed by _load if it changed since).
             missing = referenced - ids
             in_work = {st.path for st, _ in work}
             if missing:
@@ -171,16 +171,19 @@ class Indexer:
                         missing.discard(row.hash)
                         work.append((FileStat(row.path, row.size, row.mtime_ns), row.hash))
 
-        self._run(work, set() if full else set(ids), report)
+        self._run(work, set() if full else set(ids), report, on_progress or self.on_progress)
         with self.write_lock:
-            orphans = ids - self.catalog.referenced_hashes()
+            if reconcile:
+                orphans = ids - self.catalog.referenced_hashes()
+            else:
+                orphans = self.catalog.unreferenced(released & ids)
             if orphans:
                 self.vectors.delete(sorted(orphans))
                 ids -= orphans
                 report.collected = len(orphans)
             self._stamp()
             stopped = self.stop is not None and self.stop.is_set()
-            if not stopped and ids == self.catalog.referenced_hashes():
+            if not stopped and (not reconcile or ids == self.catalog.referenced_hashes()):
                 with self.catalog.transaction():
                     self.catalog.set_meta(in_sync, "1")
         return report
@@ -214,7 +217,10 @@ class Indexer:
             meta["taken"] = info.taken
         return _Item(st, digest, prepared, meta)
 
-    def _run(self, work: list[tuple[FileStat, str | None]], existing: set[str], report: IndexReport) -> None:
+    def _run(
+        self, work: list[tuple[FileStat, str | None]], existing: set[str], report: IndexReport,
+        on_progress: Callable[[Progress], None] | None,
+    ) -> None:
         if not work:
             return
         total = len(work)
@@ -254,8 +260,8 @@ class Indexer:
                     self._flush(batch, rows, written, report)
                     if self.stop is not None and self.stop.is_set():
                         break
-                if self.on_progress:
-                    self.on_progress(Progress(done, total, len(report.skipped)))
+                if on_progress:
+                    on_progress(Progress(done, total, len(report.skipped)))
             self._flush(batch, rows, written, report)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -72,8 +72,18 @@ class StatusReport:
                       "skipped_examples": [tuple(e) for e in data["skipped_examples"]]})
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far an index job is: files handled out of those it found to hash."""
+
+    done: int
+    total: int
+    skipped: int
+
+
 @dataclass
 class IndexReport:
+    model: str = ""  # the embedder id that indexed
     scanned: int = 0
     unchanged: int = 0
     hashed: int = 0
@@ -93,3 +103,35 @@ class IndexReport:
     def from_json(cls, data: dict[str, Any]) -> "IndexReport":
         return cls(**{**data, "missing_roots": [Path(p) for p in data["missing_roots"]],
                       "skipped": [tuple(s) for s in data["skipped"]]})
+
+
+@dataclass(frozen=True)
+class Member:
+    path: str
+    bytes: int
+    width: int | None
+    height: int | None
+    taken: str | None  # EXIF date, else the file time recorded at index time
+    hash: str
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str  # "exact" or "near"
+    members: list[Member]
+    keeper: str  # suggested: the largest resolution, then the oldest
+    distance: int  # largest pHash distance inside the group (0 for exact)
+
+
+@dataclass(frozen=True)
+class DupesReport:
+    model: str
+    groups: list[Group]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "DupesReport":
+        return cls(data["model"], [Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["distance"])
+                                   for g in data["groups"]])

@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 
 from photofind.store.catalog import Catalog
+from photofind.embedders import text_models
 from photofind.embedders.base import Embedder
 from photofind.errors import InputError, NoIndexError
 from photofind.filters import Filters
+from photofind.ranking import Ranking
 from photofind.media.hashing import sha256_file
 from photofind.media.images import open_image
 from photofind.distances import CHROMA_METRICS, HIGHER_IS_BETTER, METRICS, chroma_to_metric, exact_top_k
@@ -24,15 +26,14 @@ from photofind.results import QueryResult, Match
 from photofind.store.vectors import VectorStore, photofind_collections
 
 NO_FILTERS = Filters()
-TEXT_MODELS = ("clip",)  # the embedders with a text tower
+DEFAULT_RANKING = Ranking()
 
 
 def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixels: int) -> tuple[np.ndarray, str, bool]:
-    """(unit vector, content hash, was it already stored?) for any image file."""
-    if not path.exists():
-        raise InputError(f"{path} does not exist")
+    """(unit vector, content hash, was it already stored?) for any image file. The one place
+    a query path is checked."""
     if not path.is_file():
-        raise InputError(f"{path} is not a file")
+        raise InputError(f"{path} {'is not a file' if path.exists() else 'does not exist'}")
     try:
         digest = sha256_file(path)
     except OSError as exc:
@@ -81,14 +82,15 @@ def expand_hits(
 
 
 def ranked_hashes(
-    vector: np.ndarray, vectors: VectorStore, metric: str, n: int, *, exact: bool = False
+    vector: np.ndarray, vectors: VectorStore, metric: str, n: int, *, exact: bool = False, total: int | None = None
 ) -> list[tuple[str, float, dict[str, Any]]]:
     """The n best (hash, score, image metadata). cosine and l2 come from Chroma's HNSW index
-    unless `exact`; l1 and corr (and anything with `exact`) scan every stored vector in chunks."""
+    unless `exact`; l1 and corr (and anything with `exact`) scan every stored vector in chunks.
+    `total`: the collection's size when the caller has counted it already."""
     if metric in CHROMA_METRICS and not exact:
         return [
             (h.id, chroma_to_metric(metric, vectors.space, h.distance, len(vector)), h.metadata)
-            for h in vectors.query(vector, n)
+            for h in vectors.query(vector, n, total=total)
         ]
     top = exact_top_k(metric, vector, vectors.iter_all(), n)
     meta = vectors.get([h for h, _ in top])
@@ -97,16 +99,15 @@ def ranked_hashes(
 
 def _ranked_matches(
     vector: np.ndarray, catalog: Catalog, vectors: VectorStore, *, k: int, metric: str, exact: bool,
-    exclude_path: str | None, filters: Filters,
+    exclude_path: str | None, filters: Filters, total: int,
 ) -> list[Match]:
     """Ask for a few more hashes than k (the query itself, copies and filtered-out photos take
     rows too), doubling until k matches are found, the scores fall below --min-score, or
-    every vector has been seen."""
-    total = vectors.count()
+    all `total` vectors have been seen."""
     better = HIGHER_IS_BETTER[metric]
     n = k + 1 if not filters.active else max(4 * k, 50)
     while True:
-        hits = ranked_hashes(vector, vectors, metric, n, exact=exact)
+        hits = ranked_hashes(vector, vectors, metric, n, exact=exact, total=total)
         matches = expand_hits(hits, catalog, exclude_path, k, filters, better)
         below = bool(hits) and not filters.score_ok(hits[-1][1], better)
         if len(matches) >= k or n >= total or below:
@@ -114,72 +115,57 @@ def _ranked_matches(
         n = min(total, n * 2)
 
 
-def _check(k: int, metric: str, vectors: VectorStore) -> None:
-    """What every query needs before any work: sane -k and metric, and something indexed."""
-    if k < 1:
+def _check(ranking: Ranking, vectors: VectorStore) -> int:
+    """What every query needs before any work: sane -k and metric, and something indexed.
+    Returns the collection's size, counted once per query."""
+    if ranking.k < 1:
         raise InputError("-k must be at least 1")
-    if metric not in METRICS:
-        raise InputError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
-    if vectors.count() == 0:
+    if ranking.metric not in METRICS:
+        raise InputError(f"unknown metric {ranking.metric!r}; choose one of {', '.join(METRICS)}")
+    total = vectors.count()
+    if total == 0:
         raise NoIndexError(_no_vectors_message(vectors))
+    return total
 
 
 def _answer(
-    query: str, vector: np.ndarray, catalog: Catalog, vectors: VectorStore, embedder: Embedder, *,
-    k: int, metric: str, exact: bool, filters: Filters, was_indexed: bool = False, is_text: bool = False,
+    query: str, vector: np.ndarray, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking,
+    *, total: int, was_indexed: bool = False, is_text: bool = False,
 ) -> QueryResult:
-    matches = _ranked_matches(vector, catalog, vectors, k=k, metric=metric, exact=exact,
-                              exclude_path=None if is_text else query, filters=filters)
+    metric = ranking.metric
+    matches = _ranked_matches(vector, catalog, vectors, k=ranking.k, metric=metric, exact=ranking.exact,
+                              exclude_path=None if is_text else query, filters=ranking.filters, total=total)
     return QueryResult(
-        query, embedder.id, metric, HIGHER_IS_BETTER[metric], exact or metric not in CHROMA_METRICS,
+        query, embedder.id, metric, HIGHER_IS_BETTER[metric], ranking.exact or metric not in CHROMA_METRICS,
         was_indexed, matches, query_is_text=is_text,
     )
 
 
 def like(
-    query: Path,
-    catalog: Catalog,
-    vectors: VectorStore,
-    embedder: Embedder,
-    *,
-    k: int = 10,
-    metric: str = "cosine",
-    exact: bool = False,
-    filters: Filters = NO_FILTERS,
-    max_pixels: int = 200_000_000,
+    query: Path, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking = DEFAULT_RANKING,
+    *, max_pixels: int = 200_000_000,
 ) -> QueryResult:
+    """The photos most like the image file `query`; its own file is never listed, its copies are."""
     query = query.expanduser().resolve()
-    if not query.is_file():
-        raise InputError(f"{query} {'is not a file' if query.exists() else 'does not exist'}")
-    _check(k, metric, vectors)
+    total = _check(ranking, vectors)
     vector, _, was_indexed = query_vector(query, vectors, embedder, max_pixels)
-    return _answer(str(query), vector, catalog, vectors, embedder, k=k, metric=metric, exact=exact,
-                   filters=filters, was_indexed=was_indexed)
+    return _answer(str(query), vector, catalog, vectors, embedder, ranking, total=total, was_indexed=was_indexed)
 
 
 def search_text(
-    text: str,
-    catalog: Catalog,
-    vectors: VectorStore,
-    embedder: Embedder,
-    *,
-    k: int = 10,
-    metric: str = "cosine",
-    exact: bool = False,
-    filters: Filters = NO_FILTERS,
+    text: str, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking = DEFAULT_RANKING
 ) -> QueryResult:
     """Photos matching a description, through CLIP's text tower: text and image vectors share
     one space, so the text vector queries the same collection."""
     if not embedder.supports_text:
         raise InputError(
-            f"{embedder.id} has no text tower; text search needs one of: {', '.join(TEXT_MODELS)} (--model clip)"
+            f"{embedder.id} has no text tower; text search needs one of: {', '.join(text_models())} (--model clip)"
         )
     if not text.strip():
         raise InputError("give some words to search for")
-    _check(k, metric, vectors)
+    total = _check(ranking, vectors)
     vector = embedder.embed_texts([text])[0]
-    return _answer(text, vector, catalog, vectors, embedder, k=k, metric=metric, exact=exact,
-                   filters=filters, is_text=True)
+    return _answer(text, vector, catalog, vectors, embedder, ranking, total=total, is_text=True)
 
 
 def _no_vectors_message(vectors: VectorStore) -> str:

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from typing import Mapping
+from typing import Callable, Mapping, Sequence
 
 UNIT_NAME = "photofind.service"
 UNIT_TEMPLATE = Template("""\
@@ -72,19 +72,34 @@ def install(env: Mapping[str, str] | None = None, python: str | None = None) -> 
     return InstallResult(path, replaced)
 
 
-def uninstall(env: Mapping[str, str] | None = None) -> tuple[Path | None, str | None]:
+Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+
+
+def run_command(args: Sequence[str]) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=60)
+
+
+def find_program(name: str) -> str | None:
+    return shutil.which(name)
+
+
+def uninstall(
+    env: Mapping[str, str] | None = None, *, run: Runner | None = None, which: Callable[[str], str | None] | None = None
+) -> tuple[Path | None, str | None]:
     """Stop and disable the unit where systemctl can, then remove the file.
-    Returns (removed path or None, a note about systemctl or None)."""
+    Returns (removed path or None, a note about systemctl or None). `run` and `which` default
+    to the real ones; tests pass recorders, so the suite never stops a service on the host."""
+    run = run or run_command
+    has_systemctl = bool((which or find_program)("systemctl"))
     path = unit_path(env)
     if not path.exists():
         return None, None
     note = None
-    if shutil.which("systemctl"):
-        done = subprocess.run(["systemctl", "--user", "disable", "--now", UNIT_NAME],
-                              capture_output=True, text=True, timeout=60)
+    if has_systemctl:
+        done = run(["systemctl", "--user", "disable", "--now", UNIT_NAME])
         if done.returncode != 0:
             note = f"systemctl could not stop it ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode})"
     path.unlink()
-    if shutil.which("systemctl"):
-        subprocess.run(["systemctl", "--user", "daemon-reload"], capture_output=True, timeout=60)
+    if has_systemctl:
+        run(["systemctl", "--user", "daemon-reload"])
     return path, note

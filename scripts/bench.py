@@ -216,6 +216,7 @@ class Bench:
                 time.sleep(0.2)
             self.like_runs(self.query_outside, 1)  # the daemon loads its model once
             sys.path.insert(0, str(HERE.parent))
+            from photofind.api.requests import LikeRequest
             from photofind.daemon.protocol import DaemonClient
             from photofind.store.lock import read_owner
 
@@ -223,7 +224,7 @@ class Bench:
             t = []
             for _ in range(r):
                 started = time.perf_counter()
-                client.call("like", image=str(indexed), k=10, model="clip")
+                client.call(LikeRequest(image=str(indexed), k=10, model="clip"))
                 t.append(time.perf_counter() - started)
             out["daemon_round_trip"] = {"p50": percentile(t, 50), "p95": percentile(t, 95)}
             t = self.like_runs(indexed, r)

@@ -4,6 +4,7 @@ cannot be downloaded here; the loading code is the one the real model uses)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +12,15 @@ import pytest
 import torch
 from PIL import Image
 
-from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS, ModelSettings
-from photofind.embedders import create_embedder
+from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS, load
+from photofind.embedders import MODELS, create_embedder, text_models
 from photofind.embedders.clip import ClipEmbedder
 from photofind.embedders.effnet import map_by_position
 from photofind.embedders.pixel import PixelEmbedder
 from photofind.errors import ModelUnavailableError, UnknownModelError
 from photofind.indexer import Indexer
 from photofind.scanner import PathFilter
+from photofind.ranking import Ranking
 from photofind.search import like
 from photofind.store.store import Store
 from tests.conftest import STAMPS
@@ -40,7 +42,7 @@ def test_rows_are_unit_float32() -> None:
 
 def test_unknown_model_name() -> None:
     with pytest.raises(UnknownModelError, match="clip, effnet-lite0, pixel"):
-        create_embedder(ModelSettings("resnet", "", "", "", "", "cpu", 1))
+        create_embedder(replace(load(env={}).model, name="resnet"))
 
 
 def test_position_mapping_checks_every_shape() -> None:
@@ -67,7 +69,7 @@ def _precision_at_1(store: Store, embedder, data: Path) -> float:
     Indexer(store.catalog, vectors, embedder, path_filter=PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE),
             batch_size=32, workers=2).index_roots([data / "train"])
     queries = sorted((data / "test").glob("*/*.jpg"))
-    hits = [like(q, store.catalog, vectors, embedder, k=1).matches[0].path.split("/")[-2] == q.parent.name
+    hits = [like(q, store.catalog, vectors, embedder, Ranking(k=1)).matches[0].path.split("/")[-2] == q.parent.name
             for q in queries]
     return float(np.mean(hits))
 
@@ -121,3 +123,13 @@ def test_int8_quantised_clip_stays_close_to_fp32(tiny_clip: dict[str, str]) -> N
     a, b = fp32.embed(images), int8.embed(images)
     assert (a * b).sum(axis=1).min() >= 0.99
     assert type(int8._model.visual.transformer.resblocks[0].mlp.c_fc).__module__.startswith("torch.ao")
+
+
+def test_the_registry_states_what_each_embedder_does(tiny_clip: dict[str, str]) -> None:
+    settings = replace(load(env={}).model, **tiny_clip)
+    for name, spec in MODELS.items():
+        embedder = create_embedder(replace(settings, name=name))
+        assert embedder.supports_text == spec.text, name
+        if spec.input_size is not None:
+            assert embedder.input_size == spec.input_size, name
+    assert text_models() == ["clip"]

@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 
 from photofind.embedders.pixel import PixelEmbedder
-from photofind.indexer import Indexer
-from photofind.scanner import PathFilter
+from photofind.indexer import Indexer, Plan
+from photofind.scanner import FileStat, PathFilter
 from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
+from photofind.ranking import Ranking
 from photofind.search import like
 from photofind.store.store import Store
 from tests.images import library, save, scene
@@ -60,7 +61,7 @@ def test_index_then_like_finds_exact_duplicate_first(store: Store, tmp_path: Pat
     report = make_indexer(store, emb).index_roots([root])
     assert (report.embedded, report.reused, report.skipped) == (12, 1, [])
     assert emb.embedded == 12  # the copy shares the original's vector
-    res = like(files[5], store.catalog, store.vectors(emb.id, "cosine"), emb, k=3)
+    res = like(files[5], store.catalog, store.vectors(emb.id, "cosine"), emb, Ranking(k=3))
     assert res.query_was_indexed
     assert res.matches[0].path == str(root / "copy_of_5.jpg")
     assert res.matches[0].score == pytest.approx(1.0, abs=1e-5)
@@ -75,7 +76,7 @@ def test_resized_and_reencoded_copies_rank_first(store: Store, tmp_path: Path) -
     save(original.resize((80, 60)), root / "small.png")
     make_indexer(store, PixelEmbedder()).index_roots([root])
     query = save(original, tmp_path / "query.jpg", quality=40)  # re-encoded hard, not indexed
-    res = like(query, store.catalog, store.vectors("pixel-32", "cosine"), PixelEmbedder(), k=3)
+    res = like(query, store.catalog, store.vectors("pixel-32", "cosine"), PixelEmbedder(), Ranking(k=3))
     assert not res.query_was_indexed
     assert {res.matches[0].path, res.matches[1].path} == {str(root / "photo_0007.jpg"), str(root / "small.png")}
 
@@ -153,7 +154,7 @@ def test_exif_rotated_copy_matches_upright_original(store: Store, tmp_path: Path
     exif[0x0112] = 8  # "rotate 270 CW to view"
     query = save(upright.transpose(Image.Transpose.ROTATE_270), tmp_path / "rotated.jpg", exif=exif, quality=92)
     make_indexer(store, PixelEmbedder()).index_roots([root])
-    res = like(query, store.catalog, store.vectors("pixel-32", "cosine"), PixelEmbedder(), k=1)
+    res = like(query, store.catalog, store.vectors("pixel-32", "cosine"), PixelEmbedder(), Ranking(k=1))
     assert res.matches[0].path == str(root / "photo_0003.jpg")
     assert res.matches[0].score > 0.99
 
@@ -218,3 +219,71 @@ def test_an_unchanged_rescan_never_opens_chroma(tmp_path: Path) -> None:
     with Store(tmp_path / "data", "test") as store:
         assert make_indexer(store, PixelEmbedder()).index_roots([root]).removed == 1
         consistent(store)
+
+
+def spy_full_scans(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the catalog-wide `referenced_hashes` queries an apply makes."""
+    calls: list[int] = []
+    real = store.catalog.referenced_hashes
+
+    def counting() -> set[str]:
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(store.catalog, "referenced_hashes", counting)
+    return calls
+
+
+def stat_of(path: Path) -> FileStat:
+    st = os.stat(path)
+    return FileStat(str(path), st.st_size, st.st_mtime_ns)
+
+
+def test_a_one_photo_event_costs_the_change_not_the_catalog(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "photos"
+    files = library(root, 8)
+    shutil.copy(files[2], root / "copy_of_2.jpg")
+    indexer = make_indexer(store, PixelEmbedder())
+    indexer.index_roots([root])
+    scans = spy_full_scans(store, monkeypatch)
+
+    new = save(scene(99), root / "new.jpg")
+    report = indexer.apply(Plan(to_hash=[stat_of(new)]))
+    assert report.embedded == 1
+    files[5].unlink()
+    assert indexer.apply(Plan(removed=[str(files[5])])).collected == 1  # its only file: the vector goes
+    (root / "copy_of_2.jpg").unlink()
+    assert indexer.apply(Plan(removed=[str(root / "copy_of_2.jpg")])).collected == 0  # files[2] still holds it
+    assert scans == []  # no catalog-wide query in any of the three
+    monkeypatch.undo()
+    consistent(store)
+
+
+def test_a_move_over_another_photo_releases_its_vector(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    files = library(root, 3)
+    indexer = make_indexer(store, PixelEmbedder())
+    indexer.index_roots([root])
+    os.replace(files[0], files[1])  # the watcher sees a move onto an indexed file
+    moved, overwritten = store.catalog.move(str(files[0]), str(files[1]))
+    assert moved == 1 and len(overwritten) == 1
+    assert indexer.apply(Plan(released=overwritten)).collected == 1
+    consistent(store)
+
+
+def test_after_a_crash_the_next_apply_reconciles_the_whole_collection(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    library(root, 3)
+    emb = PixelEmbedder()
+    indexer = make_indexer(store, emb)
+    indexer.index_roots([root])
+    vectors = store.vectors(emb.id, "cosine")
+    # A crash between the vector write and its row: a vector no row points at, and the mark left at "0".
+    vectors.upsert(["f" * 64], emb.embed([scene(5)]), [{}])
+    with store.catalog.transaction():
+        store.catalog.set_meta(f"in_sync:{vectors.name}", "0")
+    report = make_indexer(store, emb).index_roots([root])
+    assert report.collected == 1 and report.hashed == 0
+    consistent(store)

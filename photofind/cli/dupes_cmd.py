@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from photofind.api.requests import DUPES_MAX_DISTANCE, DupesRequest
 from photofind.cli import options
 from photofind.cli.common import console, handles_errors, load_settings
 
 if TYPE_CHECKING:
-    from photofind.dupes import DupesReport
+    from photofind.results import DupesReport
 
 
 def render_dupes(report: "DupesReport") -> None:
@@ -40,22 +41,18 @@ def render_dupes(report: "DupesReport") -> None:
 def dupes(
     ctx: typer.Context,
     near: bool = typer.Option(True, "--near/--exact-only", help="Also find resized, re-encoded or cropped copies."),
-    max_distance: int = typer.Option(12, "--max-distance", help="Near: most pHash bits (of 64) that may differ."),
+    max_distance: int = typer.Option(DUPES_MAX_DISTANCE, "--max-distance",
+                                     help="Near: most pHash bits (of 64) that may differ."),
     model: Optional[str] = options.MODEL,
     as_json: bool = options.JSON,
 ) -> None:
     """List duplicate photos: identical files, and the same photo resized or re-encoded."""
     from photofind.cli.render import dumps
-    from photofind.cli.route import answer
-    from photofind.dupes import DupesReport, find_dupes
+    from photofind.cli.route import answer, daemon_client
 
     settings = load_settings(ctx, **options.model_flags(model))
-
-    def local(store: Any, embedder: Any) -> DupesReport:
-        return find_dupes(store.catalog, store.vectors(embedder.id, settings.space), near=near,
-                          max_distance=max_distance)
-
-    report = answer(settings, "dupes", {"near": near, "max_distance": max_distance}, local, DupesReport.from_json)
+    request = DupesRequest(near=near, max_distance=max_distance, model=settings.model.name)
+    report = answer(settings, request, client=daemon_client(settings.store.data_dir))
     if as_json:
         print(dumps(report.to_json()))
     else:

@@ -12,7 +12,7 @@ from photofind.cli import options
 from photofind.cli.common import console, err_console, handles_errors, load_settings
 from photofind.cli.progress import progress_bar
 from photofind.cli.render import dumps
-from photofind.config import MODEL_NAMES, replace_model
+from photofind.embedders import MODELS
 from photofind.errors import InputError
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def eval_table(report: "EvalReport") -> Table:
 def eval_(
     ctx: typer.Context,
     data_dir: Path = typer.Argument(..., help="A folder with train/<class>/* and test/<class>/*."),
-    embedders: str = typer.Option(",".join(MODEL_NAMES[::-1]), "--embedders", help="Comma-separated models."),
+    embedders: str = typer.Option(",".join(list(MODELS)[::-1]), "--embedders", help="Comma-separated models."),
     metrics: str = typer.Option("cosine,l2,l1,corr", "--metrics", help="Comma-separated metrics."),
     ks: str = typer.Option("1,5,10", "-k", help="Comma-separated k for P@k."),
     as_json: bool = options.JSON,
@@ -57,7 +57,7 @@ def eval_(
     device: Optional[str] = options.DEVICE,
 ) -> None:
     """Measure retrieval quality on a labelled train/test folder (your own index is not touched)."""
-    from photofind.embedders import create_embedder
+    from photofind.embedders import Models
     from photofind.evaluation.evaluate import evaluate, read_layout
     from photofind.scanner import PathFilter
 
@@ -70,13 +70,13 @@ def eval_(
     layout = read_layout(data_dir.expanduser().resolve(), path_filter)
     names = _split(embedders, "--embedders")
     for name in names:
-        if name not in MODEL_NAMES:
-            raise InputError(f"unknown model {name!r} in --embedders; choose from {', '.join(MODEL_NAMES)}")
+        if name not in MODELS:
+            raise InputError(f"unknown model {name!r} in --embedders; choose from {', '.join(MODELS)}")
     with progress_bar(not as_json and err_console.is_terminal, label="embedding") as on_progress:
         report = evaluate(
-            layout, names, lambda n: create_embedder(replace_model(settings.model, n)),
-            metrics=_split(metrics, "--metrics"), ks=k_values, cache_dir=settings.cache_dir,
-            path_filter=path_filter, batch_size=settings.model.batch_size, workers=settings.workers,
+            layout, names, Models(settings.model).get,
+            metrics=_split(metrics, "--metrics"), ks=k_values, cache_dir=settings.store.cache_dir,
+            path_filter=path_filter, batch_size=settings.model.batch_size, workers=settings.index.workers,
             grid_dir=grid_dir, on_progress=(lambda _name, p: on_progress(p)) if on_progress else None,
         )
     if as_json:

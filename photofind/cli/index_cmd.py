@@ -6,50 +6,30 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+from photofind.api.requests import IndexRequest
 from photofind.cli import options
 from photofind.cli.common import console, err_console, handles_errors, load_settings
 from photofind.cli.progress import progress_bar
-from photofind.cli.route import daemon_client
+from photofind.cli.route import answer, daemon_client
 from photofind.config import Settings
-from photofind.errors import InputError
+from photofind.daemon.protocol import DaemonClient
 from photofind.results import IndexReport
 
 SHOWN_SKIPS = 10
 
 
-def run_index(settings: Settings, roots: list[Path], *, full: bool, quiet: bool, command: str) -> IndexReport:
-    from photofind.embedders import create_embedder
-    from photofind.indexer import Indexer
-    from photofind.scanner import PathFilter
-    from photofind.store.store import Store
-
-    embedder = create_embedder(settings.model)
-    with Store(settings.data_dir, command, url=settings.store_url) as store:
-        store.catalog.add_roots(roots)
-        all_roots = sorted(set(store.catalog.roots()) | set(settings.roots)) if command == "reindex" else roots
-        if not all_roots:
-            raise InputError("no folders are indexed yet; run: photofind index PATH")
-        vectors = store.vectors(embedder.id, settings.space)
-        with progress_bar(not quiet and err_console.is_terminal) as on_progress:
-            indexer = Indexer(
-                store.catalog,
-                vectors,
-                embedder,
-                path_filter=PathFilter(settings.extensions, settings.exclude),
-                batch_size=settings.model.batch_size,
-                workers=settings.workers,
-                max_pixels=settings.max_pixels,
-                on_progress=on_progress,
-            )
-            report = indexer.index_roots(all_roots, full=full)
+def run_index(settings: Settings, request: IndexRequest, *, quiet: bool, client: DaemonClient | None = None) -> None:
+    """Run an index job here or (reindex) in the daemon, with the progress bar either way."""
+    with progress_bar(not quiet and err_console.is_terminal) as on_progress:
+        report: IndexReport = answer(settings, request, client=client, on_progress=on_progress)
     for root in report.missing_roots:
         err_console.print(f"warning: {root} is not there (unmounted?); its entries are kept", soft_wrap=True)
     if not quiet:
-        print_report(report, embedder.id)
-    return report
+        print_report(report)
 
 
-def print_report(report: IndexReport, model: str) -> None:
+def print_report(report: IndexReport) -> None:
     for path, reason in report.skipped[:SHOWN_SKIPS]:
         console.print(f"skipping {path}: {reason}", soft_wrap=True)
     if len(report.skipped) > SHOWN_SKIPS:
@@ -57,7 +37,7 @@ def print_report(report: IndexReport, model: str) -> None:
     rate = report.hashed / report.seconds if report.seconds > 0 else 0.0
     console.print(
         f"{report.scanned} files seen, {report.unchanged} unchanged; "
-        f"{report.embedded} embedded with {model}, {report.reused} reused, "
+        f"{report.embedded} embedded with {report.model}, {report.reused} reused, "
         f"{len(report.skipped)} skipped, {report.removed} removed "
         f"in {report.seconds:.1f} s ({rate:.1f} files/s)",
         soft_wrap=True,
@@ -76,7 +56,8 @@ def index(
     """Add folders to the index and index them incrementally."""
     settings = load_settings(ctx, **options.model_flags(model, device), **{"model.batch_size": batch_size})
     roots = options.folders(paths)
-    run_index(settings, roots, full=False, quiet=quiet, command="index")
+    # Never through the daemon: it watches a fixed set of folders (a second owner is refused).
+    run_index(settings, IndexRequest(paths=tuple(map(str, roots))), quiet=quiet)
 
 
 @handles_errors
@@ -89,13 +70,6 @@ def reindex(
 ) -> None:
     """Rescan every remembered folder (and config roots) incrementally."""
     settings = load_settings(ctx, **options.model_flags(model, device))
-    client = daemon_client(settings.data_dir)
-    if client is None:
-        run_index(settings, [], full=full, quiet=quiet, command="reindex")
-        return
-    # photofind watch owns the store: it runs the rescan, with its model already loaded.
-    report = IndexReport.from_json(client.call("reindex", full=full, model=settings.model.name))
-    for root in report.missing_roots:
-        err_console.print(f"warning: {root} is not there (unmounted?); its entries are kept", soft_wrap=True)
-    if not quiet:
-        print_report(report, settings.model.name)
+    # With photofind watch running, it runs the rescan, with its model already loaded.
+    run_index(settings, IndexRequest(full=full, model=settings.model.name), quiet=quiet,
+              client=daemon_client(settings.store.data_dir))

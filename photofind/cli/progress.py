@@ -17,7 +17,7 @@ from rich.progress import (
 from photofind.cli.common import err_console
 
 if TYPE_CHECKING:  # the indexer pulls in numpy; the bar only needs the type
-    from photofind.indexer import Progress
+    from photofind.results import Progress
 
 
 @contextmanager

@@ -1,14 +1,16 @@
-"""Turning core results into Rich tables and JSON. No core logic here."""
+"""Turning core results into Rich tables, JSON, galleries and previews. No core logic here."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 from urllib.parse import quote
 
 from rich.table import Table
 from rich.text import Text
 
+from photofind.cli.common import console, err_console
 from photofind.results import QueryResult
 
 
@@ -38,3 +40,33 @@ def like_table(result: QueryResult) -> Table:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = None, preview: bool = False,
+               grid: Optional[Path] = None, open_grid: bool = False) -> None:
+    """A `like` or `search` answer, the same way whether it came from the daemon or this process."""
+    if as_json:
+        print(dumps(result.to_json()))
+    else:
+        console.print(like_table(result))
+        if preview and result.matches:
+            from photofind.cli.preview import show_previews
+
+            show_previews(console, [m.path for m in result.matches],
+                          [f"#{m.rank} {m.score:.3f}" for m in result.matches])
+    if html is not None:
+        from photofind.gallery import write_gallery
+
+        write_gallery(result, html)
+        err_console.print(f"gallery written to {html}", soft_wrap=True)
+    if grid is not None:
+        from photofind.grid import contact_sheet, like_tiles, open_in_viewer
+
+        if result.query_is_text:
+            from photofind.errors import InputError
+
+            raise InputError("--grid shows a query image beside its results; use --html for text searches")
+        contact_sheet(like_tiles(result.query, result.matches, result.metric), grid)
+        err_console.print(f"grid written to {grid}", soft_wrap=True)
+        if open_grid and not open_in_viewer(grid):
+            err_console.print("no image viewer found (xdg-open); open the file yourself", soft_wrap=True)

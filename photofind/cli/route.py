@@ -1,22 +1,21 @@
-"""Who answers: the running daemon (through its socket) or this process (taking the lock).
+"""Who answers a request: the running daemon (through its socket) or this process (taking the lock).
 
-Chroma's PersistentClient must have one owner, so while `photofind watch` runs, queries go
-to it and this process never opens the store."""
+Chroma's PersistentClient must have one owner, so while `photofind watch` runs, requests go
+to it and this process never opens the store. Either way the request runs through the same
+handler (photofind.api.handlers)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable
 
 from photofind.daemon.protocol import DaemonClient
 from photofind.store.lock import StoreLock
 
 if TYPE_CHECKING:
+    from photofind.api.requests import Request
     from photofind.config import Settings
-    from photofind.embedders import Embedder
-    from photofind.store.store import Store
-
-T = TypeVar("T")
+    from photofind.results import Progress
 
 
 def daemon_client(data_dir: Path) -> DaemonClient | None:
@@ -33,19 +32,23 @@ def daemon_client(data_dir: Path) -> DaemonClient | None:
 
 def answer(
     settings: "Settings",
-    cmd: str,
-    args: dict[str, Any],
-    local: Callable[["Store", "Embedder"], T],
-    decode: Callable[[Any], T],
-) -> T:
-    """Run a query verb where the store lives: in the daemon when one owns it (its JSON answer
-    decoded into the same type), else here, holding the lock for as long as it takes."""
-    client = daemon_client(settings.data_dir)
+    request: "Request",
+    *,
+    client: DaemonClient | None = None,
+    on_progress: Callable[["Progress"], None] | None = None,
+) -> Any:
+    """`request`'s answer from `client` (the daemon, found by the caller with daemon_client), or
+    from this process holding the lock for as long as it takes."""
     if client is not None:
-        return decode(client.call(cmd, model=settings.model.name, **args))
-    from photofind.embedders import create_embedder
+        return request.decode(client.call(request, on_progress))
+    from photofind.api.handlers import Context, run
+    from photofind.api.requests import IndexRequest
+    from photofind.embedders import Models
     from photofind.store.store import Store
 
-    embedder = create_embedder(settings.model)
-    with Store(settings.data_dir, cmd, must_exist=True, url=settings.store_url) as store:
-        return local(store, embedder)
+    indexing = isinstance(request, IndexRequest)
+    command = ("index" if request.paths else "reindex") if isinstance(request, IndexRequest) else request.verb
+    models = Models(settings.model)
+    models.get(request.model)  # an unknown model fails here, before the store is opened
+    with Store(settings.store.data_dir, command, must_exist=not indexing, url=settings.store.url) as store:
+        return run(request, Context(store, store.catalog, settings, models, on_progress=on_progress))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 from rich.table import Table
 
+from photofind.api.requests import StatusRequest
 from photofind.cli import options
 from photofind.cli.common import console, handles_errors, load_settings
 from photofind.cli.render import dumps, file_link
@@ -56,14 +57,8 @@ def status(
 ) -> None:
     """Show what is indexed and where it lives."""
     settings = load_settings(ctx, **options.model_flags(model))
-
-    def local(store: Any, embedder: Any) -> StatusReport:
-        from photofind.status import collect_status
-
-        return collect_status(store.catalog, store.client, store.data_dir, embedder.id)
-
-    report = answer(settings, "status", {}, local, StatusReport.from_json)
-    client = daemon_client(settings.data_dir)
+    client = daemon_client(settings.store.data_dir)
+    report = answer(settings, StatusRequest(model=settings.model.name), client=client)
     daemon = client.pid if client is not None else None
     if as_json:
         print(dumps({**report.to_json(), "daemon_pid": daemon}))

@@ -15,24 +15,24 @@ import signal
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from photofind.store.catalog import Catalog
-from photofind.config import Settings, replace_model
+from photofind.api.handlers import Context, run
+from photofind.api.requests import IndexRequest, PingRequest, Request
+from photofind.config import Settings
 from photofind.daemon.events import ChangeCollector, Changes, OverflowSpy
 from photofind.daemon.protocol import socket_path
-from photofind.daemon.server import SocketServer
+from photofind.daemon.server import Emit, SocketServer
 from photofind.daemon.settle import Settler
 from photofind.daemon.watcher import start_observer
-from photofind.dupes import find_dupes
-from photofind.embedders import Embedder, create_embedder
+from photofind.embedders import Models
 from photofind.errors import InputError
-from photofind.indexer import Indexer, IndexReport, Plan
+from photofind.indexer import Indexer, Plan, plan_changes
+from photofind.results import IndexReport
 from photofind.scanner import PathFilter, scan
-from photofind.filters import Filters
-from photofind.search import like, search_text
-from photofind.status import collect_status
+from photofind.store.catalog import Catalog
 from photofind.store.store import CATALOG_NAME, Store
 
 log = logging.getLogger("photofind.daemon")
@@ -42,34 +42,35 @@ BURST = 1000  # settled files handed to one apply; a 5,000-photo copy goes in fi
 
 
 class Daemon:
-    def __init__(self, settings: Settings, roots: list[Path], make_embedder: Callable[[str], Embedder] | None = None) -> None:
+    def __init__(self, settings: Settings, roots: list[Path], models: Models | None = None) -> None:
         self.settings = settings
         self.roots = roots
-        self.make_embedder = make_embedder or (lambda name: create_embedder(replace_model(settings.model, name)))
+        self.models = models or Models(settings.model)
         self.path_filter = PathFilter(settings.extensions, settings.exclude)
         self.stop = threading.Event()
         self.lock = threading.RLock()
-        self.jobs: queue.Queue[tuple[str, dict[str, Any], Future[Any]]] = queue.Queue()
+        self.jobs: queue.Queue[tuple[IndexRequest, Emit, Future[Any]]] = queue.Queue()
         self.settler = Settler(settings.watch.settle_seconds, time.monotonic)
-        self._embedders: dict[str, Embedder] = {}
 
     # -- set-up and tear-down -----------------------------------------------------------------
     def run(self) -> int:
-        with Store(self.settings.data_dir, "watch", url=self.settings.store_url) as store:
+        with Store(self.settings.store.data_dir, "watch", url=self.settings.store.url) as store:
             self.store = store
             store.catalog.add_roots(self.roots)
             self.roots = sorted(set(store.catalog.roots()) | set(self.settings.roots))
             if not self.roots:
                 raise InputError("no folders to watch; run: photofind watch PATH")
-            self.embedder = self.embedder_for(self.settings.model.name)
-            self.vectors = store.vectors(self.embedder.id, self.settings.space)
+            embedder = self.models.get()
             _ = store.client  # open Chroma now, not inside the first query
             self.reader = Catalog(store.data_dir / CATALOG_NAME)  # the socket threads' own connection
+            index = self.settings.index
             self.indexer = Indexer(
-                store.catalog, self.vectors, self.embedder, path_filter=self.path_filter,
-                batch_size=self.settings.model.batch_size, workers=self.settings.workers,
-                max_pixels=self.settings.max_pixels, write_lock=self.lock, stop=self.stop,
+                store.catalog, store.vectors(embedder.id, index.space), embedder, path_filter=self.path_filter,
+                batch_size=self.settings.model.batch_size, workers=index.workers,
+                max_pixels=index.max_pixels, write_lock=self.lock, stop=self.stop,
             )
+            # Queries read through the socket threads' own catalog connection; jobs run on this thread.
+            self.context = Context(store, self.reader, self.settings, self.models, indexer=self.indexer)
             sock = socket_path(store.data_dir)
             server = SocketServer(sock, self.dispatch)
             threading.Thread(target=server.serve_forever, name="photofind-socket", daemon=True).start()
@@ -77,7 +78,7 @@ class Daemon:
             observers = self._watch()
             self._install_signals()
             log.info("watching %s with %s; socket %s (pid %d)",
-                     ", ".join(map(str, self.roots)), self.embedder.id, sock, os.getpid())
+                     ", ".join(map(str, self.roots)), embedder.id, sock, os.getpid())
             try:
                 self._loop()
             finally:
@@ -138,13 +139,16 @@ class Daemon:
 
     def _follow(self, changes: list[Changes]) -> None:
         catalog = self.store.catalog
-        removed: set[str] = set()
         moves = [m for c in changes for m in c.moves]
+        released: set[str] = set()  # hashes of rows a move overwrote
         if moves:
             with self.lock, catalog.transaction():
                 for src, dest in moves:
-                    if catalog.move(src, dest):
+                    moved, overwritten = catalog.move(src, dest)
+                    released |= overwritten
+                    if moved:
                         log.debug("moved %s -> %s", src, dest)
+        removed: set[str] = set()
         for c in changes:
             for folder in c.folders:
                 if os.path.isdir(folder):
@@ -154,16 +158,14 @@ class Daemon:
             for path in c.files:
                 self.settler.touch(path)
         ready, gone = self.settler.take_ready(limit=BURST)
-        removed.update(p for p in gone if catalog.row(p) is not None)
-        to_hash = []
-        for st in ready:
-            row = catalog.row(st.path)
-            if row is None or (row.size, row.mtime_ns) != (st.size, st.mtime_ns):
-                to_hash.append(st)
-        if to_hash or removed:
+        # One batched lookup for the settled files, and the same size/mtime test as a rescan.
+        known = catalog.rows_for([st.path for st in ready] + list(gone))
+        removed.update(p for p in gone if p in known)
+        plan = plan_changes(ready, {st.path: known[st.path] for st in ready if st.path in known})
+        if plan.to_hash or removed or released:
             started = time.monotonic()
-            report = self.indexer.apply(Plan(to_hash=to_hash, removed=sorted(removed)))
-            report.scanned = len(to_hash)
+            report = self.indexer.apply(Plan(to_hash=plan.to_hash, removed=sorted(removed), released=released))
+            report.scanned = len(plan.to_hash)
             report.seconds = time.monotonic() - started
             self._log_batch("changes", report)
 
@@ -181,20 +183,18 @@ class Daemon:
             log.warning("%s is not there (unmounted?); its entries are kept", root)
 
     # -- requests from the socket -------------------------------------------------------------
-    def embedder_for(self, name: str | None) -> Embedder:
-        name = name or self.settings.model.name
-        if name not in self._embedders:
-            self._embedders[name] = self.make_embedder(name)
-        return self._embedders[name]
-
     def _run_jobs(self) -> None:
+        """Index jobs (reindex) run here, on the main thread, like every other write."""
         while True:
             try:
-                cmd, args, future = self.jobs.get_nowait()
+                request, emit, future = self.jobs.get_nowait()
             except queue.Empty:
                 return
             try:
-                future.set_result(self._rescan("reindex", full=bool(args.get("full"))).to_json())
+                ctx = replace(self.context, catalog=self.store.catalog, on_progress=lambda p: emit(asdict(p)))
+                report: IndexReport = run(request, ctx)
+                self._log_batch("reindex", report)
+                future.set_result(report.to_json())
             except BaseException as exc:
                 future.set_exception(exc)
 
@@ -203,38 +203,22 @@ class Daemon:
             _, _, future = self.jobs.get_nowait()
             future.set_exception(InputError("photofind watch is stopping; run the command again"))
 
-    def dispatch(self, cmd: str, args: dict[str, Any]) -> Any:
-        if cmd == "ping":
+    def dispatch(self, request: Request, emit: Emit) -> Any:
+        """Answer one socket request; runs on that connection's thread."""
+        if isinstance(request, PingRequest):
             return {"pid": os.getpid(), "roots": [str(r) for r in self.roots], "pending": len(self.settler)}
-        if cmd in ("like", "search"):
-            embedder = self.embedder_for(args.get("model"))
-            filters = Filters.build(args.get("since"), args.get("until"), args.get("folder"), args.get("min_score"))
-            common = {"k": int(args.get("k", 10)), "metric": args.get("metric", "cosine"),
-                      "exact": bool(args.get("exact")), "filters": filters}
-            with self.lock:
-                vectors = self.store.vectors(embedder.id, self.settings.space)
-                if cmd == "like":
-                    return like(Path(args["image"]), self.reader, vectors, embedder,
-                                max_pixels=self.settings.max_pixels, **common).to_json()
-                return search_text(str(args["text"]), self.reader, vectors, embedder, **common).to_json()
-        if cmd == "dupes":
-            embedder = self.embedder_for(args.get("model"))
-            with self.lock:
-                vectors = self.store.vectors(embedder.id, self.settings.space)
-                return find_dupes(self.reader, vectors, near=bool(args.get("near", True)),
-                                  max_distance=int(args.get("max_distance", 12))).to_json()
-        if cmd == "status":
-            embedder = self.embedder_for(args.get("model"))
-            with self.lock:
-                return collect_status(self.reader, self.store.client, self.store.data_dir, embedder.id).to_json()
-        if cmd == "reindex":
-            if args.get("model") and args["model"] != self.settings.model.name:
+        if isinstance(request, IndexRequest):
+            if request.paths:
+                raise InputError(f"photofind watch (pid {os.getpid()}) owns this index; "
+                                 "add folders by restarting it with them: photofind watch PATH...")
+            if request.model and request.model != self.settings.model.name:
                 raise InputError(
-                    f"photofind watch indexes with {self.settings.model.name}; restart it with --model {args['model']}"
+                    f"photofind watch indexes with {self.settings.model.name}; restart it with --model {request.model}"
                 )
             if self.stop.is_set():
                 raise InputError("photofind watch is stopping; run the command again")
             future: Future[Any] = Future()
-            self.jobs.put((cmd, args, future))
+            self.jobs.put((request, emit, future))
             return future.result()
-        raise InputError(f"the daemon does not know the command {cmd!r}")
+        with self.lock:
+            return run(request, self.context).to_json()

@@ -1,9 +1,12 @@
-"""The daemon's wire protocol: one JSON object per line each way, on a Unix socket (mode 0600).
+"""The daemon's wire protocol: JSON lines on a Unix socket (mode 0600).
 
-Request:  {"v": 1, "cmd": "like", "args": {...}}
-Response: {"v": 1, "ok": true, "result": {...}}  or  {"v": 1, "ok": false, "error": {"type": ..., "message": ...}}
+Request:  {"v": 2, "request": {"verb": "like", ...}}  (photofind.api.requests, typed, parsed once)
+Replies:  any number of {"v": 2, "progress": {...}} (a job's progress) and {"v": 2, "alive": true}
+          (sent every HEARTBEAT seconds while an answer takes time), then one final
+          {"v": 2, "ok": true, "result": {...}} or {"v": 2, "ok": false, "error": {"type", "message"}}.
 
-Results are the same dicts the CLI builds locally (`to_json()`), so both paths render alike.
+The client's timeout counts silence, not the whole answer: a reindex of a large library may run
+for an hour and never time out, while a daemon that stops answering is noticed in IDLE_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -14,13 +17,19 @@ import os
 import socket
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from photofind import errors
-from photofind.errors import PhotofindError
+from photofind.errors import DaemonError, PhotofindError
 
-VERSION = 1
+if TYPE_CHECKING:
+    from photofind.api.requests import Request
+    from photofind.results import Progress
+
+VERSION = 2
 SOCKET_NAME = "photofind.sock"
+HEARTBEAT = 5.0  # seconds between "alive" lines while a request runs
+IDLE_TIMEOUT = 60.0  # seconds of silence after which the client gives up on the daemon
 _MAX_UNIX_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
 
 
@@ -43,18 +52,25 @@ def encode(message: dict[str, Any]) -> bytes:
     return (json.dumps({"v": VERSION, **message}) + "\n").encode()
 
 
-def read_line(sock: socket.socket, limit: int = 64 << 20) -> dict[str, Any]:
-    buf = bytearray()
-    while not buf.endswith(b"\n"):
-        chunk = sock.recv(1 << 16)
-        if not chunk:
-            break
-        buf += chunk
-        if len(buf) > limit:
-            raise ValueError("message too long")
-    if not buf:
-        raise ConnectionError("the daemon closed the connection")
-    return json.loads(buf)
+class LineReader:
+    """Reads one JSON object per line from a socket, keeping what follows a line for the next."""
+
+    def __init__(self, sock: socket.socket, limit: int = 64 << 20) -> None:
+        self.sock = sock
+        self.limit = limit
+        self.buf = bytearray()
+
+    def read(self) -> dict[str, Any]:
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("the connection closed")
+            self.buf += chunk
+            if len(self.buf) > self.limit:
+                raise ValueError("message too long")
+        line, _, rest = bytes(self.buf).partition(b"\n")
+        self.buf = bytearray(rest)
+        return json.loads(line)
 
 
 def error_payload(exc: BaseException) -> dict[str, Any]:
@@ -66,29 +82,61 @@ def raise_remote(error: dict[str, Any]) -> None:
     cls = getattr(errors, error.get("type", ""), None)
     if isinstance(cls, type) and issubclass(cls, PhotofindError):
         raise cls(error.get("message", ""))
-    raise PhotofindError(f"the daemon failed: {error.get('message', 'unknown error')}")
+    raise DaemonError(f"the daemon failed: {error.get('message', 'unknown error')}")
 
 
 class DaemonClient:
-    def __init__(self, path: Path, pid: int | None = None) -> None:
+    def __init__(self, path: Path, pid: int | None = None, idle_timeout: float = IDLE_TIMEOUT) -> None:
         self.path = path
         self.pid = pid
+        self.idle_timeout = idle_timeout
 
-    def call(self, cmd: str, timeout: float = 600.0, **args: Any) -> Any:
+    @property
+    def who(self) -> str:
+        return f"photofind watch (pid {self.pid})" if self.pid else "photofind watch"
+
+    def call(self, request: "Request", on_progress: Callable[["Progress"], None] | None = None) -> Any:
+        """Send `request` and wait for its answer's JSON; every way the socket can fail is a
+        one-line DaemonError (or StoreBusyError) that names the daemon."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(timeout)
+            sock.settimeout(self.idle_timeout)
             try:
                 sock.connect(str(self.path))
             except OSError as exc:
                 raise errors.StoreBusyError(
-                    f"photofind watch (pid {self.pid}) owns this index but its socket {self.path} "
+                    f"{self.who} owns this index but its socket {self.path} "
                     f"does not answer ({exc.strerror}); restart it",
                     self.pid,
                 ) from None
-            sock.sendall(encode({"cmd": cmd, "args": args}))
-            reply = read_line(sock)
-        if reply.get("v") != VERSION:
-            raise PhotofindError(f"the daemon speaks protocol {reply.get('v')}, this photofind {VERSION}; restart it")
-        if not reply.get("ok"):
-            raise_remote(reply.get("error", {}))
-        return reply.get("result")
+            try:
+                sock.sendall(encode({"request": request.to_json()}))
+                return self._answer(LineReader(sock), on_progress)
+            except socket.timeout:
+                raise DaemonError(
+                    f"{self.who} sent nothing for {self.idle_timeout:g} s; it may be stuck: "
+                    "see its log, or restart it"
+                ) from None
+            except (OSError, ValueError) as exc:  # ConnectionError, a broken pipe, a garbled line
+                raise DaemonError(
+                    f"{self.who} closed the connection before answering ({exc}); did it stop? "
+                    "Run the command again"
+                ) from None
+
+    def _answer(self, reader: LineReader, on_progress: Callable[["Progress"], None] | None) -> Any:
+        while True:
+            reply = reader.read()
+            if reply.get("v") != VERSION:
+                raise DaemonError(
+                    f"{self.who} speaks protocol {reply.get('v')}, this photofind {VERSION}; restart it"
+                )
+            if "progress" in reply:
+                if on_progress is not None:
+                    from photofind.results import Progress
+
+                    on_progress(Progress(**reply["progress"]))
+                continue
+            if reply.get("alive"):
+                continue
+            if not reply.get("ok"):
+                raise_remote(reply.get("error", {}))
+            return reply.get("result")

@@ -1,41 +1,64 @@
-"""The Unix socket server: each connection is one request line and one reply line."""
+"""The Unix socket server: each connection carries one request and its reply lines."""
 
 from __future__ import annotations
 
 import logging
 import os
 import socketserver
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from photofind.daemon.protocol import VERSION, encode, error_payload, read_line
+from photofind.api.requests import Request
+from photofind.daemon.protocol import HEARTBEAT, VERSION, LineReader, encode, error_payload
 from photofind.errors import PhotofindError
 
 log = logging.getLogger("photofind.daemon")
 
-Handler = Callable[[str, dict[str, Any]], Any]
+Emit = Callable[[dict[str, Any]], None]  # sends one progress line to the asking client
+Handler = Callable[[Request, Emit], Any]  # returns the result's JSON
 
 
 class _Connection(socketserver.BaseRequestHandler):
     server: "SocketServer"
 
     def handle(self) -> None:
+        send_lock = threading.Lock()
+
+        def send(message: dict[str, Any]) -> None:
+            with send_lock:  # the heartbeat, a job's progress and the reply come from three threads
+                self.request.sendall(encode(message))
+
+        done = threading.Event()
         try:
-            request = read_line(self.request)
-            if request.get("v") != VERSION:
-                reply = {"ok": False, "error": {"type": "PhotofindError",
-                                                "message": f"protocol {request.get('v')} is not {VERSION}; upgrade"}}
+            message = LineReader(self.request).read()
+            if message.get("v") != VERSION:
+                reply = {"ok": False, "error": {"type": "DaemonError",
+                                                "message": f"protocol {message.get('v')} is not {VERSION}; restart "
+                                                           "photofind watch after an upgrade"}}
             else:
-                reply = {"ok": True, "result": self.server.dispatch(str(request.get("cmd")), request.get("args") or {})}
+                request = Request.from_json(message.get("request") or {})
+                threading.Thread(target=_heartbeat, args=(send, done), daemon=True).start()
+                reply = {"ok": True, "result": self.server.dispatch(request, lambda p: send({"progress": p}))}
         except PhotofindError as exc:
             reply = error_payload(exc)
         except Exception as exc:  # a bug in one request must not take the daemon down
             log.exception("request failed")
             reply = error_payload(exc)
+        finally:
+            done.set()
         try:
-            self.request.sendall(encode(reply))
+            send(reply)
         except OSError:
             pass  # the client went away
+
+
+def _heartbeat(send: Emit, done: threading.Event) -> None:
+    while not done.wait(HEARTBEAT):
+        try:
+            send({"alive": True})
+        except OSError:
+            return
 
 
 class SocketServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):

@@ -19,7 +19,8 @@ from photofind.embedders.base import Embedder
 from photofind.errors import InputError, ModelUnavailableError
 from photofind.grid import contact_sheet, like_tiles
 from photofind.media.images import open_image
-from photofind.indexer import Indexer, Progress
+from photofind.indexer import Indexer
+from photofind.results import Progress
 from photofind.distances import CHROMA_METRICS, METRICS, chunked, exact_top_k
 from photofind.evaluation.quality import average_precision_at, precision_at, recall
 from photofind.scanner import PathFilter, scan

@@ -49,6 +49,12 @@ def _under(root: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + "0"
 
 
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    """SQLite caps the variables of one statement; ask in slices well below that cap."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -99,11 +105,23 @@ class Catalog:
         )
         return {r[0]: FileRow(*r) for r in cur}
 
+    def rows_for(self, paths: Iterable[str]) -> dict[str, FileRow]:
+        """path -> row for those of `paths` that are catalogued, in batched lookups."""
+        found: dict[str, FileRow] = {}
+        for chunk in _chunks(list(paths)):
+            marks = ",".join("?" * len(chunk))
+            cur = self.db.execute(
+                f"SELECT path, hash, size, mtime_ns, status, error FROM files WHERE path IN ({marks})", chunk
+            )
+            found.update((r[0], FileRow(*r)) for r in cur)
+        return found
+
     def row(self, path: str) -> FileRow | None:
-        r = self.db.execute(
-            "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE path = ?", (path,)
-        ).fetchone()
-        return FileRow(*r) if r else None
+        return self.rows_for([path]).get(path)
+
+    def hashes_of(self, paths: Iterable[str]) -> set[str]:
+        """The content hashes those paths point at now (before a delete or an overwrite)."""
+        return {r.hash for r in self.rows_for(paths).values() if r.hash}
 
     def upsert(self, rows: Iterable[FileRow]) -> None:
         now = time.time()
@@ -113,15 +131,17 @@ class Catalog:
             [(r.path, r.hash, r.size, r.mtime_ns, r.status, r.error, now) for r in rows],
         )
 
-    def move(self, src: str, dest: str) -> int:
-        """A file or folder was moved: its rows follow it (vectors are untouched). Returns rows moved."""
+    def move(self, src: str, dest: str) -> tuple[int, set[str]]:
+        """A file or folder was moved: its rows follow it (vectors are untouched). Returns the rows
+        moved, and the hashes of rows the move overwrote at `dest` (their vectors may be orphans now)."""
+        overwritten = self.hashes_of([dest]) | {r.hash for r in self.rows_under(Path(dest)).values() if r.hash}
         moved = self.db.execute("UPDATE OR REPLACE files SET path = ? WHERE path = ?", (dest, src)).rowcount
         low, high = _under(src)
         moved += self.db.execute(
             "UPDATE OR REPLACE files SET path = ? || substr(path, ?) WHERE path >= ? AND path < ?",
             (dest.rstrip("/") + "/", len(low) + 1, low, high),
         ).rowcount
-        return moved
+        return moved, overwritten
 
     def delete(self, paths: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
@@ -129,12 +149,20 @@ class Catalog:
     def referenced_hashes(self) -> set[str]:
         return {h for (h,) in self.db.execute("SELECT DISTINCT hash FROM files WHERE status = 'ok'")}
 
+    def unreferenced(self, hashes: Iterable[str]) -> set[str]:
+        """Those of `hashes` that no indexed file points at any more: costs the candidates, not the catalog."""
+        candidates = set(hashes)
+        for chunk in _chunks(sorted(candidates)):
+            marks = ",".join("?" * len(chunk))
+            candidates -= {h for (h,) in self.db.execute(
+                f"SELECT DISTINCT hash FROM files WHERE status = 'ok' AND hash IN ({marks})", chunk
+            )}
+        return candidates
+
     def paths_for(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
         """hash -> [(path, mtime_ns)] of the indexed files holding that content, by path."""
         found: dict[str, list[tuple[str, int]]] = {}
-        hashes = list(hashes)
-        for start in range(0, len(hashes), 500):
-            chunk = hashes[start : start + 500]
+        for chunk in _chunks(list(hashes)):
             marks = ",".join("?" * len(chunk))
             for h, p, mtime in self.db.execute(
                 f"SELECT hash, path, mtime_ns FROM files WHERE status = 'ok' AND hash IN ({marks}) ORDER BY path",

@@ -161,11 +161,12 @@ class VectorStore:
             for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"])
         }
 
-    def query(self, vector: np.ndarray, n: int) -> list[Hit]:
+    def query(self, vector: np.ndarray, n: int, *, total: int | None = None) -> list[Hit]:
+        """The n nearest; `total` (the collection's size, if the caller counted it) saves a count."""
         col = self.collection()
         if col is None or n <= 0:
             return []
-        n = min(n, col.count())
+        n = min(n, col.count() if total is None else total)
         if n == 0:
             return []
         res = col.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,

@@ -52,7 +52,7 @@ def test_text_search_through_a_tiny_clip(tmp_path: Path, tiny_clip_env: dict[str
 
     settings = load()
     emb = create_embedder(settings.model)
-    with Store(settings.data_dir, "check") as store:
+    with Store(settings.store.data_dir, "check") as store:
         vectors = store.vectors(emb.id, "cosine")
         ids = vectors.ids()
         one = next(iter(vectors.get([next(iter(ids))]).values()))[0]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from photofind import service
 from photofind.cli.app import app
 from photofind.service import render_unit
 
@@ -15,9 +16,24 @@ REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
+class Recorder:
+    """Stands in for systemctl: records the commands instead of stopping a service on this machine."""
+
+    def __init__(self, returncode: int = 0, stderr: str = "") -> None:
+        self.calls: list[list[str]] = []
+        self.returncode, self.stderr = returncode, stderr
+
+    def __call__(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        self.calls.append(list(args))
+        return subprocess.CompletedProcess(args, self.returncode, "", self.stderr)
+
+
 def test_install_writes_a_unit_systemd_accepts_and_uninstall_removes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    recorder = Recorder()
+    monkeypatch.setattr(service, "run_command", recorder)
+    monkeypatch.setattr(service, "find_program", lambda name: f"/usr/bin/{name}")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     monkeypatch.setenv("PHOTOFIND_MODEL", "effnet-lite0")
     res = runner.invoke(app, ["service", "install"])
@@ -32,7 +48,27 @@ def test_install_writes_a_unit_systemd_accepts_and_uninstall_removes_it(
         assert verify.returncode == 0, verify.stderr
     res = runner.invoke(app, ["service", "uninstall"])
     assert res.exit_code == 0 and not unit.exists()
+    assert recorder.calls == [["systemctl", "--user", "disable", "--now", "photofind.service"],
+                              ["systemctl", "--user", "daemon-reload"]]
     assert "nothing to do" in runner.invoke(app, ["service", "uninstall"]).stdout
+    assert len(recorder.calls) == 2  # nothing installed: systemctl is not asked again
+
+
+def test_uninstall_reports_a_systemctl_failure_and_still_removes_the_unit(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    service.install(env=env, python="/usr/bin/python3")
+    failing = Recorder(returncode=1, stderr="Failed to connect to bus: No medium found")
+    path, note = service.uninstall(env, run=failing, which=lambda name: "/bin/" + name)
+    assert path is not None and not path.exists()
+    assert note == "systemctl could not stop it (Failed to connect to bus: No medium found)"
+
+
+def test_uninstall_without_systemctl_runs_nothing(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    service.install(env=env, python="/usr/bin/python3")
+    recorder = Recorder()
+    path, note = service.uninstall(env, run=recorder, which=lambda name: None)
+    assert path is not None and not path.exists() and note is None and recorder.calls == []
 
 
 def test_unit_quotes_odd_paths_and_values() -> None:

@@ -18,10 +18,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
+from photofind.api.requests import LikeRequest, PingRequest, StatusRequest
 from photofind.daemon.protocol import DaemonClient
 from photofind.store.lock import read_owner
 from photofind.store.store import Store
@@ -31,6 +32,21 @@ pytestmark = pytest.mark.slow
 PY = sys.executable
 
 
+_started: list["Watch"] = []
+
+
+@pytest.fixture(autouse=True)
+def stop_daemons_left_running() -> Iterator[None]:
+    """Every daemon a test starts is stopped when the test ends, even when an assertion failed first."""
+    yield
+    while _started:
+        w = _started.pop()
+        if w.proc.poll() is None:
+            w.proc.kill()
+            w.proc.wait(timeout=30)
+        w.log.close()
+
+
 class Watch:
     def __init__(self, home: Path, root: Path, log: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.home, self.root, self.log_path = home, root, log
@@ -38,6 +54,7 @@ class Watch:
         self.log = open(log, "ab")
         self.proc = subprocess.Popen([PY, "-m", "photofind", "watch", str(root), "-m", "pixel", *extra],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        _started.append(self)
         self.client = self._wait_for_socket()
 
     def _wait_for_socket(self) -> DaemonClient:
@@ -46,9 +63,9 @@ class Watch:
             assert self.proc.poll() is None, self.log_text()
             owner = read_owner(self.home / "photofind.lock")
             if owner.get("socket") and owner.get("pid") == self.proc.pid:
-                client = DaemonClient(Path(owner["socket"]), self.proc.pid)
+                client = DaemonClient(Path(owner["socket"]), self.proc.pid, idle_timeout=5)
                 try:
-                    client.call("ping", timeout=5)
+                    client.call(PingRequest())
                     return client
                 except Exception:
                     pass
@@ -62,7 +79,7 @@ class Watch:
         return subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=self.env, timeout=120)
 
     def status(self) -> dict:
-        return self.client.call("status", model="pixel")
+        return self.client.call(StatusRequest(model="pixel"))
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         self.proc.send_signal(sig)
@@ -248,7 +265,7 @@ def test_soak_2000_images_in_bursts_while_querying(tmp_path: Path, home: Path) -
         q = str(root / "photo_0000.jpg")
         while not done.is_set():
             try:
-                w.client.call("like", image=q, k=5, model="pixel", timeout=60)
+                w.client.call(LikeRequest(image=q, k=5, model="pixel"))
                 answered += 1
             except Exception as exc:  # any error fails the soak
                 errors.append(repr(exc))

@@ -26,14 +26,14 @@ def test_precedence_flag_over_env_over_file_over_default(tmp_path: Path) -> None
     s = config.load(env={}, config_path=cfg)
     assert (s.model.batch_size, s.model.name) == (8, "pixel")
     s = config.load(env={}, config_path=write(tmp_path, ""))
-    assert (s.model.batch_size, s.model.name, s.space) == (32, "clip", "cosine")
+    assert (s.model.batch_size, s.model.name, s.index.space) == (32, "clip", "cosine")
 
 
 def test_env_aliases_and_lists(tmp_path: Path) -> None:
     env = {"PHOTOFIND_HOME": str(tmp_path / "h"), "PHOTOFIND_MODEL": "effnet-lite0",
            "PHOTOFIND_EXTENSIONS": "jpg, .PNG", "PHOTOFIND_ROOTS": f"{tmp_path}/a:{tmp_path}/b"}
     s = config.load(env=env)
-    assert s.data_dir == (tmp_path / "h").resolve()
+    assert s.store.data_dir == (tmp_path / "h").resolve()
     assert s.model.name == "effnet-lite0"
     assert s.extensions == (".jpg", ".png")
     assert s.roots == ((tmp_path / "a").resolve(), (tmp_path / "b").resolve())
@@ -43,7 +43,7 @@ def test_default_config_file_is_read_from_xdg_dir(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     (tmp_path / "photofind").mkdir()
     (tmp_path / "photofind" / "config.toml").write_text('[index]\nspace = "l2"\n')
-    assert config.load(env={}).space == "l2"
+    assert config.load(env={}).index.space == "l2"
 
 
 @pytest.mark.parametrize(
@@ -72,15 +72,24 @@ def test_missing_explicit_config_file_is_an_error(tmp_path: Path) -> None:
         config.load(env={"PHOTOFIND_CONFIG": str(tmp_path / "nope.toml")})
 
 
-def test_example_config_documents_every_key_with_its_default() -> None:
+def test_example_config_is_written_from_the_declarations() -> None:
+    """config.example.toml is what example_toml() renders from the declared keys (regenerate with
+    `python -c "from photofind.config import example_toml; print(example_toml(), end='')" > config.example.toml`),
+    and the loader reads it back to every key's default."""
     example = REPO / "config.example.toml"
+    assert example.read_text() == config.example_toml()
     flat = config.read_toml(example)  # also refuses any key the loader does not know
     assert set(flat) == set(config.KEYS)
     for key, value in flat.items():
         if key != "roots":  # the example shows two sample folders
             assert value == config.KEYS[key].default, key
-    # and every key has a comment line above it
-    lines = example.read_text().splitlines()
-    for i, line in enumerate(lines):
-        if "=" in line and not line.startswith("#"):
-            assert lines[i - 1].startswith("#"), f"no comment above {line!r}"
+
+
+def test_settings_objects_carry_every_declared_key(tmp_path: Path) -> None:
+    s = config.load(env={"PHOTOFIND_INDEX_WORKERS": "3", "PHOTOFIND_STORE_URL": "http://h:1"},
+                    config_path=write(tmp_path, '[watch]\npolling = true\n'))
+    assert (s.index.workers, s.store.url, s.watch.polling) == (3, "http://h:1", True)
+    for dotted in config.KEYS:
+        obj = s
+        for part in dotted.split("."):
+            obj = getattr(obj, part)  # every key lands on the typed object under its own name
