@@ -136,7 +136,8 @@ class StoreSettings:
     )
     cache_dir: Path = key(
         "",
-        "Scratch space: `photofind eval` keeps its own stores here, apart from your index; "
+        "Scratch space: `photofind eval` keeps its own stores here, apart from your index, and "
+        "`photofind web` its thumbnails; "
         '"" = the platform\'s user cache dir (~/.cache/photofind on Linux). (env PHOTOFIND_STORE_CACHE_DIR)',
         finish=_dir_or(default_cache_dir),
     )
@@ -162,6 +163,16 @@ class WatchSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    # No host key on purpose: the page listens on 127.0.0.1 unless --host says otherwise, on the
+    # command line, so exposing the photos to a network is never a forgotten config line.
+    port: int = key(8765, "Port of `photofind web` and `photofind watch --web`; 0 = any free port. (flag --port)")
+    max_upload_mb: int = key(
+        25, "Largest query image the page accepts, in MB (larger: HTTP 413). Uploads are never stored.", minimum=1
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     roots: tuple[Path, ...] = key(
         [], "Folders to index on every `photofind reindex`, besides those added with `photofind index`. "
@@ -178,6 +189,7 @@ class Settings:
     index: IndexSettings = field(default=None)  # type: ignore[assignment]
     store: StoreSettings = field(default=None)  # type: ignore[assignment]
     watch: WatchSettings = field(default=None)  # type: ignore[assignment]
+    web: WebSettings = field(default=None)  # type: ignore[assignment]
     config_path: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
 

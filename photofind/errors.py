@@ -21,6 +21,10 @@ class NotAnImageError(InputError):
     """A file could not be decoded as an image."""
 
 
+class ImageTooLargeError(NotAnImageError):
+    """An image has more pixels than index.max_pixels (the decompression-bomb guard)."""
+
+
 class UnknownModelError(PhotofindError):
     """The model name is not one photofind knows."""
 

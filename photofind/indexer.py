@@ -90,6 +90,7 @@ class Indexer:
         on_progress: Callable[[Progress], None] | None = None,
         write_lock: AbstractContextManager[object] | None = None,
         stop: threading.Event | None = None,
+        on_collected: Callable[[set[str]], None] | None = None,
     ) -> None:
         self.catalog = catalog
         self.vectors = vectors
@@ -105,6 +106,9 @@ class Indexer:
         # Set by SIGTERM in the daemon: finish the batch in flight, then return (resumable).
         self.stop = stop
         self._ids: set[str] | None = None  # vector ids in the collection; we are its only writer
+        # Told the hashes whose vectors were collected (no path refers to them): the web
+        # thumbnails of that content go with them.
+        self.on_collected = on_collected
 
     # -- entry points -------------------------------------------------------------------------
     def index_roots(
@@ -181,6 +185,8 @@ class Indexer:
                 self.vectors.delete(sorted(orphans))
                 ids -= orphans
                 report.collected = len(orphans)
+                if self.on_collected is not None:
+                    self.on_collected(orphans)
             self._stamp()
             stopped = self.stop is not None and self.stop.is_set()
             if not stopped and (not reconcile or ids == self.catalog.referenced_hashes()):

@@ -135,3 +135,46 @@ class DupesReport:
     def from_json(cls, data: dict[str, Any]) -> "DupesReport":
         return cls(data["model"], [Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["distance"])
                                    for g in data["groups"]])
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One catalogued file holding a content hash, as the catalog last saw it."""
+
+    path: str
+    bytes: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    hash: str
+    copies: list[Copy]  # by path; empty: the hash is not catalogued (any more)
+    roots: list[str]  # a front end serves a copy only if its real path is inside one of these
+    width: int | None = None
+    height: int | None = None
+    taken: str | None = None  # EXIF date, else the first copy's file time at index time
+    taken_from: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "PhotoInfo":
+        return cls(**{**data, "copies": [Copy(**c) for c in data["copies"]]})
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the store's owner is doing: an index run's files done out of total, or idle."""
+
+    indexing: bool = False
+    done: int = 0
+    total: int = 0
+    skipped: int = 0
+    rate: float = 0.0  # files per second in this run
+    eta_seconds: float | None = None
+    pending: int = 0  # changed files waiting to settle (the daemon)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

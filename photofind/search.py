@@ -7,6 +7,8 @@ except the query's own file.
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,17 @@ def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixel
     return embedder.embed([image])[0], digest, False
 
 
-def _taken(meta: dict[str, Any], mtime_ns: int) -> tuple[str, str]:
+def upload_vector(data: bytes, vectors: VectorStore, embedder: Embedder, max_pixels: int) -> tuple[np.ndarray, str, bool]:
+    """query_vector for bytes held in memory (a web upload): never written to disk or indexed."""
+    digest = hashlib.sha256(data).hexdigest()
+    stored = vectors.get([digest])
+    if digest in stored:
+        return stored[digest][0], digest, True
+    image, _ = open_image(io.BytesIO(data), embedder.input_size, max_pixels)
+    return embedder.embed([image])[0], digest, False
+
+
+def taken_date(meta: dict[str, Any], mtime_ns: int) -> tuple[str, str]:
     """The EXIF date stored with the vector, else the file's mtime recorded at index time."""
     if meta.get("taken"):
         return str(meta["taken"]), "exif"
@@ -59,18 +71,21 @@ def expand_hits(
     k: int,
     filters: Filters = NO_FILTERS,
     higher_is_better: bool = True,
+    exclude_hash: str | None = None,
 ) -> list[Match]:
     """Ranked (hash, score, meta) -> the first k per-path matches that pass `filters`,
-    skipping `exclude_path` (the query's own file)."""
+    skipping `exclude_path` (the query's own file) and every copy of `exclude_hash`."""
     paths = catalog.paths_for([h for h, _, _ in hits])
     matches: list[Match] = []
     for digest, score, meta in hits:
         if not filters.score_ok(score, higher_is_better):
             break  # ranked: everything after is worse still
+        if digest == exclude_hash:
+            continue
         for p, mtime_ns in paths.get(digest, []):
             if p == exclude_path or not filters.path_ok(p):
                 continue
-            taken, source = _taken(meta, mtime_ns)
+            taken, source = taken_date(meta, mtime_ns)
             if not filters.taken_ok(taken):
                 continue
             matches.append(
@@ -99,7 +114,7 @@ def ranked_hashes(
 
 def _ranked_matches(
     vector: np.ndarray, catalog: Catalog, vectors: VectorStore, *, k: int, metric: str, exact: bool,
-    exclude_path: str | None, filters: Filters, total: int,
+    exclude_path: str | None, filters: Filters, total: int, exclude_hash: str | None = None,
 ) -> list[Match]:
     """Ask for a few more hashes than k (the query itself, copies and filtered-out photos take
     rows too), doubling until k matches are found, the scores fall below --min-score, or
@@ -108,7 +123,7 @@ def _ranked_matches(
     n = k + 1 if not filters.active else max(4 * k, 50)
     while True:
         hits = ranked_hashes(vector, vectors, metric, n, exact=exact, total=total)
-        matches = expand_hits(hits, catalog, exclude_path, k, filters, better)
+        matches = expand_hits(hits, catalog, exclude_path, k, filters, better, exclude_hash)
         below = bool(hits) and not filters.score_ok(hits[-1][1], better)
         if len(matches) >= k or n >= total or below:
             return matches
@@ -130,11 +145,12 @@ def _check(ranking: Ranking, vectors: VectorStore) -> int:
 
 def _answer(
     query: str, vector: np.ndarray, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking,
-    *, total: int, was_indexed: bool = False, is_text: bool = False,
+    *, total: int, was_indexed: bool = False, is_text: bool = False, exclude_hash: str | None = None,
 ) -> QueryResult:
     metric = ranking.metric
     matches = _ranked_matches(vector, catalog, vectors, k=ranking.k, metric=metric, exact=ranking.exact,
-                              exclude_path=None if is_text else query, filters=ranking.filters, total=total)
+                              exclude_path=None if is_text else query, filters=ranking.filters, total=total,
+                              exclude_hash=exclude_hash)
     return QueryResult(
         query, embedder.id, metric, HIGHER_IS_BETTER[metric], ranking.exact or metric not in CHROMA_METRICS,
         was_indexed, matches, query_is_text=is_text,
@@ -150,6 +166,32 @@ def like(
     total = _check(ranking, vectors)
     vector, _, was_indexed = query_vector(query, vectors, embedder, max_pixels)
     return _answer(str(query), vector, catalog, vectors, embedder, ranking, total=total, was_indexed=was_indexed)
+
+
+def like_stored(
+    digest: str, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking = DEFAULT_RANKING
+) -> QueryResult:
+    """"More like this" for an indexed photo: its stored vector, no file read. The photo itself
+    (all its copies) is left out; the query is named by its first path."""
+    total = _check(ranking, vectors)
+    stored = vectors.get([digest])
+    if digest not in stored:
+        raise InputError(f"no indexed photo has content {digest[:12]}…")
+    paths = catalog.paths_for([digest]).get(digest, [])
+    name = paths[0][0] if paths else digest
+    return _answer(name, stored[digest][0], catalog, vectors, embedder, ranking, total=total, was_indexed=True,
+                   exclude_hash=digest)
+
+
+def like_upload(
+    data: bytes, name: str, catalog: Catalog, vectors: VectorStore, embedder: Embedder,
+    ranking: Ranking = DEFAULT_RANKING, *, max_pixels: int = 200_000_000,
+) -> QueryResult:
+    """The photos most like an image held in memory. Its indexed copies are listed (they are
+    what the user may be looking for)."""
+    total = _check(ranking, vectors)
+    vector, _, was_indexed = upload_vector(data, vectors, embedder, max_pixels)
+    return _answer(name, vector, catalog, vectors, embedder, ranking, total=total, was_indexed=was_indexed)
 
 
 def search_text(

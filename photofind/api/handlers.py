@@ -8,9 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from photofind.api.requests import (
+    ActivityRequest,
     DupesRequest,
     IndexRequest,
     LikeRequest,
+    LikeStoredRequest,
+    LikeUploadRequest,
+    PhotoRequest,
     Request,
     SearchRequest,
     StatusRequest,
@@ -19,7 +23,7 @@ from photofind.config import Settings
 from photofind.embedders import Models
 from photofind.embedders.base import Embedder
 from photofind.errors import InputError
-from photofind.results import DupesReport, IndexReport, Progress, QueryResult, StatusReport
+from photofind.results import Activity, DupesReport, IndexReport, PhotoInfo, Progress, QueryResult, StatusReport
 from photofind.store.catalog import Catalog
 from photofind.store.store import Store
 from photofind.store.vectors import VectorStore
@@ -39,6 +43,7 @@ class Context:
     models: Models
     indexer: "Indexer | None" = None  # the daemon's: shares its write lock and stop event
     on_progress: Callable[[Progress], None] | None = None
+    activity: Callable[[], Activity] | None = None  # the daemon's indexing progress, read live
 
     def vectors(self, embedder: Embedder) -> VectorStore:
         return self.store.vectors(embedder.id, self.settings.index.space)
@@ -50,6 +55,54 @@ def _like(r: LikeRequest, ctx: Context) -> QueryResult:
     embedder = ctx.models.get(r.model)
     return like(Path(r.image), ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
                 max_pixels=ctx.settings.index.max_pixels)
+
+
+def _like_stored(r: LikeStoredRequest, ctx: Context) -> QueryResult:
+    from photofind.search import like_stored
+
+    embedder = ctx.models.get(r.model)
+    return like_stored(r.hash, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking)
+
+
+def _like_upload(r: LikeUploadRequest, ctx: Context) -> QueryResult:
+    import base64
+    import binascii
+
+    from photofind.search import like_upload
+
+    try:
+        data = base64.b64decode(r.data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("the uploaded image is not valid base64") from None
+    embedder = ctx.models.get(r.model)
+    return like_upload(data, r.name, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
+                       max_pixels=ctx.settings.index.max_pixels)
+
+
+def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
+    """The catalog's rows for one hash; no file is opened here (the front end checks each copy
+    against the roots before serving it)."""
+    from photofind.results import Copy
+
+    paths = [p for p, _ in ctx.catalog.paths_for([r.hash]).get(r.hash, [])]
+    rows = ctx.catalog.rows_for(paths)
+    copies = [Copy(p, rows[p].size, rows[p].mtime_ns) for p in paths if p in rows]
+    roots = sorted({str(p) for p in ctx.catalog.roots()} | {str(p) for p in ctx.settings.roots})
+    info = PhotoInfo(r.hash, copies, roots)
+    if not (r.details and copies):
+        return info
+    from dataclasses import replace
+
+    from photofind.search import taken_date
+
+    stored = ctx.vectors(ctx.models.get(r.model)).get([r.hash])
+    meta = stored[r.hash][1] if r.hash in stored else {}
+    taken, source = taken_date(meta, copies[0].mtime_ns)
+    return replace(info, width=meta.get("width"), height=meta.get("height"), taken=taken, taken_from=source)
+
+
+def _activity(r: ActivityRequest, ctx: Context) -> Activity:
+    return ctx.activity() if ctx.activity is not None else Activity()
 
 
 def _search(r: SearchRequest, ctx: Context) -> QueryResult:
@@ -87,9 +140,12 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
 
         embedder = ctx.models.get(r.model)
         s = ctx.settings
+        from photofind.web.thumbs import collector
+
         indexer = Indexer(catalog, ctx.vectors(embedder), embedder,
                           path_filter=PathFilter(s.extensions, s.exclude), batch_size=s.model.batch_size,
-                          workers=s.index.workers, max_pixels=s.index.max_pixels)
+                          workers=s.index.workers, max_pixels=s.index.max_pixels,
+                          on_collected=collector(s.store.cache_dir))
     return indexer.index_roots(roots, full=r.full, on_progress=ctx.on_progress)
 
 
@@ -99,6 +155,10 @@ HANDLERS: dict[type[Request], Callable[[Any, Context], Any]] = {
     DupesRequest: _dupes,
     StatusRequest: _status,
     IndexRequest: _index,
+    LikeStoredRequest: _like_stored,
+    LikeUploadRequest: _like_upload,
+    PhotoRequest: _photo,
+    ActivityRequest: _activity,
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from photofind.errors import PhotofindError
 from photofind.ranking import Ranking
-from photofind.results import DupesReport, IndexReport, QueryResult, StatusReport
+from photofind.results import Activity, DupesReport, IndexReport, PhotoInfo, QueryResult, StatusReport
 
 # dupes: the most pHash bits (of 64) two pictures of one photo may differ in. Measured:
 # resize/re-encode 0-2, a 4 % crop 6-12, objects moved 10-15 % 22-32.
@@ -89,6 +89,28 @@ class LikeRequest(RankedRequest):
 
 @verb
 @dataclass(frozen=True, kw_only=True)
+class LikeStoredRequest(RankedRequest):
+    """The photos most like an indexed photo, from its stored vector: nothing is read or
+    uploaded. The photo itself (every copy of it) is left out of the answer."""
+
+    verb: ClassVar[str] = "like-stored"
+    hash: str
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
+class LikeUploadRequest(RankedRequest):
+    """The photos most like an image given as bytes (a web upload): decoded in memory with the
+    bomb guard, never written into the library, never indexed; bytes already indexed reuse
+    their stored vector. `data` is base64, so the request crosses the socket as JSON."""
+
+    verb: ClassVar[str] = "like-upload"
+    data: str
+    name: str = "upload"
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
 class SearchRequest(RankedRequest):
     """The photos that match a description (CLIP's text tower)."""
 
@@ -136,3 +158,28 @@ class PingRequest(Request):
     """Who answers: the daemon's pid, roots and pending events."""
 
     verb: ClassVar[str] = "ping"
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
+class PhotoRequest(Request):
+    """One catalogued content hash: its paths (the only files a front end may serve), and with
+    `details` the image size and date stored with its vector."""
+
+    verb: ClassVar[str] = "photo"
+    hash: str
+    details: bool = False
+
+    def decode(self, result: Any) -> PhotoInfo:
+        return PhotoInfo.from_json(result)
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
+class ActivityRequest(Request):
+    """What the store's owner is doing now: indexing (files done out of total, rate, ETA) or idle."""
+
+    verb: ClassVar[str] = "activity"
+
+    def decode(self, result: Any) -> Activity:
+        return Activity(**result)

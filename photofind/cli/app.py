@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from photofind import __version__
-from photofind.cli import dupes_cmd, eval_cmd, index_cmd, like_cmd, service_cmd, status_cmd, watch_cmd
+from photofind.cli import dupes_cmd, eval_cmd, index_cmd, like_cmd, service_cmd, status_cmd, watch_cmd, web_cmd
 from photofind.cli.common import GlobalOptions
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ app.command("status")(status_cmd.status)
 app.command("dupes")(dupes_cmd.dupes)
 app.command("eval")(eval_cmd.eval_)
 app.command("watch")(watch_cmd.watch)
+app.command("web")(web_cmd.web)
 app.add_typer(service_cmd.app, name="service")
 
 

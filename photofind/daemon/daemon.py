@@ -22,6 +22,7 @@ from typing import Any
 from photofind.api.handlers import Context, run
 from photofind.api.requests import IndexRequest, PingRequest, Request
 from photofind.config import Settings
+from photofind.daemon.activity import ActivityMeter
 from photofind.daemon.events import ChangeCollector, Changes, OverflowSpy
 from photofind.daemon.protocol import socket_path
 from photofind.daemon.server import Emit, SocketServer
@@ -30,10 +31,11 @@ from photofind.daemon.watcher import start_observer
 from photofind.embedders import Models
 from photofind.errors import InputError
 from photofind.indexer import Indexer, Plan, plan_changes
-from photofind.results import IndexReport
+from photofind.results import IndexReport, Progress
 from photofind.scanner import PathFilter, scan
 from photofind.store.catalog import Catalog
 from photofind.store.store import CATALOG_NAME, Store
+from photofind.web.thumbs import collector
 
 log = logging.getLogger("photofind.daemon")
 
@@ -42,7 +44,9 @@ BURST = 1000  # settled files handed to one apply; a 5,000-photo copy goes in fi
 
 
 class Daemon:
-    def __init__(self, settings: Settings, roots: list[Path], models: Models | None = None) -> None:
+    def __init__(
+        self, settings: Settings, roots: list[Path], models: Models | None = None, web_host: str | None = None
+    ) -> None:
         self.settings = settings
         self.roots = roots
         self.models = models or Models(settings.model)
@@ -51,6 +55,8 @@ class Daemon:
         self.lock = threading.RLock()
         self.jobs: queue.Queue[tuple[IndexRequest, Emit, Future[Any]]] = queue.Queue()
         self.settler = Settler(settings.watch.settle_seconds, time.monotonic)
+        self.activity = ActivityMeter()  # indexing progress, for the web page's status
+        self.web_host = web_host  # `watch --web`: serve the web page on this address too
 
     # -- set-up and tear-down -----------------------------------------------------------------
     def run(self) -> int:
@@ -68,13 +74,16 @@ class Daemon:
                 store.catalog, store.vectors(embedder.id, index.space), embedder, path_filter=self.path_filter,
                 batch_size=self.settings.model.batch_size, workers=index.workers,
                 max_pixels=index.max_pixels, write_lock=self.lock, stop=self.stop,
+                on_progress=self.activity.update, on_collected=collector(self.settings.store.cache_dir),
             )
             # Queries read through the socket threads' own catalog connection; jobs run on this thread.
-            self.context = Context(store, self.reader, self.settings, self.models, indexer=self.indexer)
+            self.context = Context(store, self.reader, self.settings, self.models, indexer=self.indexer,
+                                   activity=lambda: self.activity.snapshot(len(self.settler)))
             sock = socket_path(store.data_dir)
             server = SocketServer(sock, self.dispatch)
             threading.Thread(target=server.serve_forever, name="photofind-socket", daemon=True).start()
-            store.lock_info(socket=str(sock))
+            web = self._start_web() if self.web_host is not None else None
+            store.lock_info(socket=str(sock), **({"web": web.url} if web else {}))
             observers = self._watch()
             self._install_signals()
             log.info("watching %s with %s; socket %s (pid %d)",
@@ -85,10 +94,22 @@ class Daemon:
                 self._fail_jobs()
                 for observer in observers:
                     observer.stop()
+                if web is not None:
+                    web.stop()
                 server.close()
                 self.reader.close()
         log.info("stopped; the index is consistent")
         return 0
+
+    def _start_web(self) -> Any:
+        """`watch --web`: the page is answered by this daemon's own dispatch, queries under its lock."""
+        from photofind.web.run import start_web
+
+        def answer(request: Request) -> Any:
+            return request.decode(self.dispatch(request, lambda _: None))
+
+        return start_web(self.settings, answer, self.web_host or "127.0.0.1", who=f"photofind watch (pid {os.getpid()})",
+                         referenced=self.store.catalog.referenced_hashes())
 
     def _install_signals(self) -> None:
         def on_signal(signum: int, _frame: object) -> None:
@@ -191,7 +212,11 @@ class Daemon:
             except queue.Empty:
                 return
             try:
-                ctx = replace(self.context, catalog=self.store.catalog, on_progress=lambda p: emit(asdict(p)))
+                def progress(p: Progress) -> None:
+                    self.activity.update(p)
+                    emit(asdict(p))
+
+                ctx = replace(self.context, catalog=self.store.catalog, on_progress=progress)
                 report: IndexReport = run(request, ctx)
                 self._log_batch("reindex", report)
                 future.set_result(report.to_json())

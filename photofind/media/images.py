@@ -11,11 +11,12 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from photofind.errors import NotAnImageError
+from photofind.errors import ImageTooLargeError, NotAnImageError
 
 # Pillow's bomb check warns at 89 MP and refuses at 179 MP, process-wide. photofind applies its
 # own per-file limit (index.max_pixels) right after reading the header instead, so one huge
@@ -75,22 +76,31 @@ def to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
+def _size(source: str | Path | BinaryIO) -> int:
+    if isinstance(source, (str, Path)):
+        return Path(source).stat().st_size
+    size = source.seek(0, 2)
+    source.seek(0)
+    return size
+
+
 def open_image(
-    path: str | Path, min_side: int | None = None, max_pixels: int = 200_000_000
+    path: str | Path | BinaryIO, min_side: int | None = None, max_pixels: int = 200_000_000
 ) -> tuple[Image.Image, ImageInfo]:
-    """Decode `path` upright in RGB. With `min_side`, JPEGs decode at the smallest DCT scale
-    whose both sides stay >= min_side (draft mode), which is 3-4x faster on camera photos."""
-    if str(path).lower().endswith((".heic", ".heif")):
-        _register_heif()
+    """Decode `path` (or in-memory bytes: a web upload) upright in RGB. With `min_side`, JPEGs
+    decode at the smallest DCT scale whose both sides stay >= min_side (draft mode), which is
+    3-4x faster on camera photos."""
+    if not isinstance(path, (str, Path)) or str(path).lower().endswith((".heic", ".heif")):
+        _register_heif()  # bytes have no name to tell
     try:
-        if Path(path).stat().st_size == 0:
+        if _size(path) == 0:
             raise NotAnImageError("empty file")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # EXIF/ICC oddities are not worth a skip
             with Image.open(path) as im:
                 width, height = im.size
                 if width * height > max_pixels:
-                    raise NotAnImageError(
+                    raise ImageTooLargeError(
                         f"image too large ({width}x{height} = {width * height:,} pixels; "
                         f"index.max_pixels is {max_pixels:,})"
                     )
@@ -108,7 +118,7 @@ def open_image(
     except UnidentifiedImageError:
         raise NotAnImageError("not a readable image (unknown format)") from None
     except Image.DecompressionBombError as exc:
-        raise NotAnImageError(f"image too large: {exc}") from None
+        raise ImageTooLargeError(f"image too large: {exc}") from None
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
         # Truncated, corrupt, or unreadable from disk; Pillow says which.
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__

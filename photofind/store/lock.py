@@ -40,7 +40,7 @@ class StoreLock:
             owner = read_owner(self.path)
             pid = owner.get("pid")
             who = f"photofind {owner.get('command', '')} (pid {pid})".replace("  ", " ") if pid else "another photofind"
-            hint = "stop it to run this" if owner.get("command") == "watch" else "wait for it to finish or stop it"
+            hint = "stop it to run this" if owner.get("command") in ("watch", "web") else "wait for it to finish or stop it"
             raise StoreBusyError(f"{who} owns this index at {self.path.parent}; {hint}", pid) from None
         self._fd = fd
         self._info = {"pid": os.getpid(), "command": command, "since": time.time(), **info}

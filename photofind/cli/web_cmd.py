@@ -1,0 +1,32 @@
+"""`photofind web`: search, browse and sort the photos in a local web page."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from photofind.cli import options
+from photofind.cli.common import handles_errors, load_settings
+
+HOST = typer.Option(
+    "127.0.0.1", "--host",
+    help="Address to listen on. Anything but loopback lets anyone on that network see your photos.",
+)
+PORT = typer.Option(None, "--port", help="Port (default 8765, config web.port; 0: any free port).")
+
+
+@handles_errors
+def web(
+    ctx: typer.Context,
+    host: str = HOST,
+    port: Optional[int] = PORT,
+    open_browser: bool = typer.Option(False, "--open", help="Open the page in the default browser."),
+    model: Optional[str] = options.MODEL,
+    device: Optional[str] = options.DEVICE,
+) -> None:
+    """Serve a local web page to search, browse and sort your photos (answered by photofind watch when it runs)."""
+    settings = load_settings(ctx, **options.model_flags(model, device), **{"web.port": port})
+    from photofind.web.run import serve_page
+
+    raise typer.Exit(serve_page(settings, host, open_browser))

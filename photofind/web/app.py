@@ -1,0 +1,180 @@
+"""The Starlette app: pages and a small JSON API over an injected answerer.
+
+Every answer comes from `answer(request)`, a callable taking a photofind.api request: the
+page never opens the store itself, so it behaves the same whether `photofind web`, a
+`photofind watch` daemon, or `watch --web` owns the store. Answers are blocking calls, so
+they run in the thread pool; the event loop only moves bytes."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from photofind.api.requests import (
+    ActivityRequest,
+    DupesRequest,
+    LikeStoredRequest,
+    LikeUploadRequest,
+    PhotoRequest,
+    SearchRequest,
+    StatusRequest,
+)
+from photofind.config import Settings
+from photofind.embedders import model_spec, text_models
+from photofind.errors import InputError, PhotofindError
+from photofind.results import PhotoInfo, QueryResult
+from photofind.web.answerers import Answer
+from photofind.web.forms import K_DEFAULT, Query, UploadTooLarge, read_form, status_for
+from photofind.web.security import HostCheck, is_servable, servable_copy
+from photofind.web.thumbs import SIZES, ThumbCache
+from photofind.web.views import Views
+
+HERE = Path(__file__).parent
+HASH = re.compile(r"[0-9a-f]{64}")
+THUMB_MAX_AGE = 7 * 24 * 3600  # a hash's thumbnail never changes; private: it is someone's photo
+
+
+class WebApp:
+    def __init__(self, answer: Answer, settings: Settings, who: str = "this process") -> None:
+        self.answer = answer
+        self.settings = settings
+        self.model = settings.model.name
+        self.max_upload = settings.web.max_upload_mb << 20
+        self.thumbs = ThumbCache(settings.store.cache_dir, settings.index.max_pixels)
+        text = model_spec(self.model).text
+        off = None if text else (f"Search by words is off: the {self.model} model has no text tower "
+                                 f"(use {', '.join(text_models())}). Drop, paste or pick a photo instead.")
+        self.views = Views(HERE / "templates", model=self.model, who=who, text_off=off)
+
+    async def ask(self, request: Any) -> Any:
+        return await run_in_threadpool(self.answer, request)
+
+    # -- search -------------------------------------------------------------------------------
+    async def _query(self, query: Query, upload: bytes | None, name: str) -> QueryResult | None:
+        v = query.values
+        ranking = query.ranking()
+        if upload is not None:
+            data = base64.b64encode(upload).decode()
+            return await self.ask(LikeUploadRequest(data=data, name=name, ranking=ranking, model=self.model))
+        if v["q"]:  # words typed on a "more like this" page are the new question
+            return await self.ask(SearchRequest(text=v["q"], ranking=ranking, model=self.model))
+        if v["like"]:
+            if not HASH.fullmatch(v["like"]):
+                raise InputError("like= takes a photo's content hash")
+            return await self.ask(LikeStoredRequest(hash=v["like"], ranking=ranking, model=self.model))
+        return None
+
+    async def _search(self, request: Request, as_json: bool) -> Response:
+        upload, name, query = None, "", Query.of(request.query_params)
+        status, error, result = 200, None, None
+        try:
+            if request.method == "POST":
+                fields, upload, name = await read_form(request, self.max_upload)
+                query = Query.of(fields)
+                if upload is None and not as_json:  # words: a shareable GET address
+                    return RedirectResponse("/?" + urlencode(query.with_k(query.k)), 303)
+            result = await self._query(query, upload, name)
+        except UploadTooLarge:
+            status, error = 413, f"That file is larger than {self.settings.web.max_upload_mb} MB (web.max_upload_mb)."
+        except PhotofindError as exc:
+            status, error = status_for(exc), str(exc)
+        if as_json:
+            body = result.to_json() if result else {"matches": []}
+            return JSONResponse({"error": error} if error else body, status)
+        return self.views.page("search.html", status, query=query, result=result, error=error,
+                               upload=name if upload is not None else None, more=query.with_k(query.k + K_DEFAULT))
+
+    async def search_page(self, request: Request) -> Response:
+        return await self._search(request, as_json=False)
+
+    async def search_api(self, request: Request) -> Response:
+        return await self._search(request, as_json=True)
+
+    # -- a photo ------------------------------------------------------------------------------
+    async def _photo(self, request: Request, details: bool = False) -> PhotoInfo | None:
+        digest = request.path_params["hash"]
+        if not HASH.fullmatch(digest):
+            return None
+        info: PhotoInfo = await self.ask(PhotoRequest(hash=digest, details=details, model=self.model))
+        return info if info.copies else None
+
+    async def photo_page(self, request: Request) -> Response:
+        info = await self._photo(request, details=True)
+        if info is None:
+            return self.views.page("missing.html", 404)
+        served = {c.path for c in info.copies if is_servable(c.path, info.roots)}
+        return self.views.page("photo.html", 200, info=info, served=served, size=sum(c.bytes for c in info.copies[:1]))
+
+    async def thumb(self, request: Request) -> Response:
+        size = request.path_params["size"]
+        info = await self._photo(request) if size in SIZES else None
+        source = servable_copy(info) if info else None
+        if info is None or source is None:
+            return Response("no such photo", 404)
+        etag = f'"{info.hash}-{size}"'
+        headers = {"ETag": etag, "Cache-Control": f"private, max-age={THUMB_MAX_AGE}"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        try:
+            path = await run_in_threadpool(self.thumbs.get, info.hash, size, source)
+        except PhotofindError:
+            return Response("this photo can no longer be decoded", 404)
+        return FileResponse(path, media_type="image/jpeg", headers=headers)
+
+    async def original(self, request: Request) -> Response:
+        info = await self._photo(request)
+        source = servable_copy(info) if info else None
+        if source is None:
+            return Response("no such photo", 404)
+        name = os.path.basename(source)
+        return FileResponse(source, headers={"Cache-Control": "private, no-cache"},
+                            content_disposition_type="inline", filename=name)
+
+    # -- duplicates and status ----------------------------------------------------------------
+    async def dupes_page(self, request: Request) -> Response:
+        near = request.query_params.get("exact_only") != "1"
+        try:
+            report = await self.ask(DupesRequest(near=near, model=self.model))
+        except PhotofindError as exc:
+            return self.views.page("dupes.html", status_for(exc), report=None, error=str(exc), near=near)
+        return self.views.page("dupes.html", 200, report=report, error=None, near=near)
+
+    async def status_page(self, request: Request) -> Response:
+        try:
+            report = await self.ask(StatusRequest(model=self.model))
+            activity = await self.ask(ActivityRequest(model=self.model))
+        except PhotofindError as exc:
+            return self.views.page("status.html", status_for(exc), report=None, activity=None, error=str(exc))
+        return self.views.page("status.html", 200, report=report, activity=activity, error=None)
+
+    async def activity_api(self, request: Request) -> Response:
+        activity = await self.ask(ActivityRequest(model=self.model))
+        return JSONResponse(activity.to_json(), headers={"Cache-Control": "no-store"})
+
+
+def create_app(answer: Answer, settings: Settings, *, host: str = "127.0.0.1", who: str = "this process") -> Any:
+    """The ASGI app for `answer`, refusing any Host but loopback names and `host` (the bound one)."""
+    web = WebApp(answer, settings, who)
+    routes = [
+        Route("/", web.search_page, methods=["GET", "POST"]),
+        Route("/api/search", web.search_api, methods=["GET", "POST"]),
+        Route("/api/activity", web.activity_api),
+        Route("/photo/{hash}", web.photo_page),
+        Route("/thumb/{hash}/{size:int}", web.thumb),
+        Route("/original/{hash}", web.original),
+        Route("/dupes", web.dupes_page),
+        Route("/status", web.status_page),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    return HostCheck(Starlette(routes=routes), host)

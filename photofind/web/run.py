@@ -1,0 +1,72 @@
+"""Starting the page: for `photofind web` (this process, or a `watch` daemon, answers) and for
+`photofind watch --web` (the daemon's dispatch answers)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import webbrowser
+from dataclasses import dataclass
+
+from photofind.config import Settings
+from photofind.web.answerers import Answer, open_answerer, sweep_thumbnails
+from photofind.web.serve import WebServer, exposure_warning, listen, url_of
+
+log = logging.getLogger("photofind.web")
+
+
+@dataclass
+class RunningWeb:
+    server: WebServer
+    url: str
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_web(
+    settings: Settings, answer: Answer, host: str, *, who: str, referenced: set[str] | None = None
+) -> RunningWeb:
+    """Bind host:web.port (a clear error if taken), then serve the app from a thread."""
+    from photofind.web.app import create_app
+
+    warning = exposure_warning(host)
+    if warning:
+        log.warning(warning)
+    if referenced is not None:
+        sweep_thumbnails(settings, referenced)
+    sock = listen(host, settings.web.port)
+    server = WebServer(create_app(answer, settings, host=host, who=who), sock).start()
+    url = url_of(sock, host)
+    log.info("web page: %s", url)
+    return RunningWeb(server, url)
+
+
+def serve_page(settings: Settings, host: str, open_browser: bool = False) -> int:
+    """`photofind web`: serve until SIGINT or SIGTERM, then close the store (if this process owns it)."""
+    warning = exposure_warning(host)
+    if warning:
+        print(f"photofind: {warning}", file=sys.stderr, flush=True)
+    answerer = open_answerer(settings)  # StoreBusyError when another command owns the store
+    try:
+        from photofind.web.app import create_app
+
+        sock = listen(host, settings.web.port)
+        server = WebServer(create_app(answerer, settings, host=host, who=answerer.who), sock).start()
+        url = url_of(sock, host)
+        print(f"photofind web: {url} (answered by {answerer.who}; Ctrl-C stops it)", flush=True)
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        if open_browser:
+            webbrowser.open(url)
+        while not stop.wait(0.5):
+            if not server.thread.is_alive():
+                print("photofind: the web server stopped", file=sys.stderr)
+                return 1
+        server.stop()
+    finally:
+        answerer.close()
+    return 0

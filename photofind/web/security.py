@@ -1,0 +1,101 @@
+"""What keeps a local photo server local.
+
+- Host check (DNS rebinding): a page on any site can point its own host name at 127.0.0.1 and
+  make the browser talk to us; such requests carry that name in Host, so only loopback names
+  and the bound address are answered (Jupyter does the same unless remote access is on).
+  A cross-site POST (Origin of another host) is refused too.
+- Files are served by content hash only, from a catalogued copy whose real path is inside a
+  root and whose size and mtime are still what was indexed (`servable_copy`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import stat
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from photofind.results import PhotoInfo
+from photofind.web.serve import WILDCARDS
+
+LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def host_name(header: str) -> str:
+    """'example.org:8765' -> 'example.org', '[::1]:8765' -> '::1'."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else ""
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def host_checker(bound: str) -> Callable[[str], bool]:
+    allowed = LOCAL_NAMES | {bound.lower().strip("[]")}
+    wildcard = bound in WILDCARDS
+    if wildcard:  # reachable by whatever name or address this machine has
+        allowed |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+
+    def ok(name: str) -> bool:
+        if name in allowed:
+            return True
+        if wildcard:  # an IP literal cannot be rebound by a DNS answer
+            try:
+                ipaddress.ip_address(name)
+                return True
+            except ValueError:
+                return False
+        return False
+
+    return ok
+
+
+class HostCheck:
+    """ASGI middleware: 403 for a Host (or a POST's Origin) that is not ours."""
+
+    def __init__(self, app: Any, bound: str) -> None:
+        self.app = app
+        self.ok = host_checker(bound)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            origin = headers.get("origin")
+            bad = not self.ok(host_name(headers.get("host", "")))
+            if not bad and origin and scope["method"] not in SAFE_METHODS:
+                bad = not self.ok(host_name(urlsplit(origin).netloc))
+            if bad:
+                from starlette.responses import PlainTextResponse
+
+                response = PlainTextResponse(
+                    "refused: this photofind page answers only to its own address (Host header check)", 403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _inside(real: str, roots: list[str]) -> bool:
+    return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def servable_copy(info: PhotoInfo) -> str | None:
+    """The real path of a copy of `info`'s content that may be served, or None: inside a root
+    after resolving every symlink, a regular file, and unchanged since it was indexed (so the
+    bytes are the hash's)."""
+    roots = [os.path.realpath(r) for r in info.roots]
+    for copy in info.copies:
+        real = os.path.realpath(copy.path)
+        if not _inside(real, roots):
+            continue
+        try:
+            st = os.stat(real)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (copy.bytes, copy.mtime_ns):
+            return real
+    return None
+
+
+def is_servable(path: str, roots: list[str]) -> bool:
+    return _inside(os.path.realpath(path), [os.path.realpath(r) for r in roots])

@@ -1,0 +1,82 @@
+"""Listening and serving: the socket is bound by the caller's thread (so "address in use" is a
+clear error before anything else starts), then uvicorn serves it from a thread of its own, in
+`photofind web` as in `photofind watch --web`. Signals stay with the main thread."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+from typing import Any
+
+from photofind.errors import InputError
+
+log = logging.getLogger("photofind.web")
+
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str) -> str | None:
+    """Said whenever the page is reachable from other machines."""
+    if is_loopback(host):
+        return None
+    where = "every network this machine is on" if host in WILDCARDS else f"the network of {host}"
+    return (f"warning: serving on {host or '*'}: anyone on {where} can see your photos "
+            "(photofind web has no login); use --host 127.0.0.1 to keep them to this machine")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (port 0: any free port)."""
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                                          flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(128)
+    except OSError as exc:
+        raise InputError(f"cannot serve the web page on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def url_of(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = "127.0.0.1" if host in WILDCARDS else host
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+
+
+class WebServer:
+    """uvicorn on an already bound socket, in a daemon thread, stopped with stop()."""
+
+    def __init__(self, app: Any, sock: socket.socket) -> None:
+        import uvicorn
+
+        self.sock = sock
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="asyncio")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self._run, name="photofind-web", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.server.run(sockets=[self.sock])
+        except Exception:  # logged, not raised: the daemon keeps indexing without its page
+            log.exception("the web server stopped")
+
+    def start(self) -> "WebServer":
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+        self.sock.close()

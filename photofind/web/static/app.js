@@ -1,0 +1,81 @@
+// photofind web: a little JavaScript over plain HTML pages (everything works without it, except
+// drop/paste and "more" after an upload). Served from the package; nothing from a CDN.
+"use strict";
+
+const form = document.getElementById("search");
+const fileInput = document.getElementById("image");
+const words = document.getElementById("q");
+
+// An upload is posted with fetch and only <main> is replaced, so the picked file stays in the
+// form and "more" can send it again with a larger k.
+async function postUpload(k) {
+  const data = new FormData(form);
+  data.set("k", k || "");
+  data.set("q", "");
+  data.set("like", "");
+  const response = await fetch("/", { method: "POST", body: data });
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  document.getElementById("main").replaceWith(page.getElementById("main"));
+  document.title = page.title;
+  if (location.pathname !== "/") history.pushState({}, "", "/");
+  hookMore();
+}
+
+function useFile(file) {
+  if (!file) return;
+  const list = new DataTransfer();
+  list.items.add(file);
+  fileInput.files = list.files;
+  if (words) words.value = "";
+  postUpload("");
+}
+
+function hookMore() {
+  const more = document.getElementById("more");
+  if (more && more.tagName === "BUTTON") more.addEventListener("click", () => postUpload(more.dataset.k));
+}
+
+if (form) {
+  fileInput.addEventListener("change", () => { if (fileInput.files.length) useFile(fileInput.files[0]); });
+  if (words) words.addEventListener("input", () => { fileInput.value = ""; });
+  form.addEventListener("submit", (event) => {
+    if (fileInput.files.length) { event.preventDefault(); postUpload(""); }
+    else document.getElementById("k").value = "";  // a new question starts at one page again
+  });
+  document.addEventListener("dragover", (e) => { e.preventDefault(); document.body.classList.add("dragging"); });
+  document.addEventListener("dragleave", () => document.body.classList.remove("dragging"));
+  document.addEventListener("drop", (e) => {
+    e.preventDefault();
+    document.body.classList.remove("dragging");
+    useFile(e.dataTransfer.files[0]);
+  });
+  document.addEventListener("paste", (e) => {
+    const item = [...e.clipboardData.items].find((i) => i.type.startsWith("image/"));
+    if (item) useFile(item.getAsFile());
+  });
+  hookMore();
+}
+
+// The status page follows an index run live: files done out of total, rate and ETA.
+const activity = document.getElementById("activity");
+if (activity) {
+  let wasIndexing = activity.dataset.indexing === "yes";
+  const eta = (s) => (s == null ? "unknown" : s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`);
+  const poll = async () => {
+    try {
+      const a = await (await fetch("/api/activity")).json();
+      activity.dataset.indexing = a.indexing ? "yes" : "no";
+      if (a.indexing) {
+        activity.textContent = `Indexing: ${a.done} of ${a.total} files (${a.skipped} skipped), ` +
+          `${a.rate.toFixed(1)} files/s, about ${eta(a.eta_seconds)} left`;
+      } else if (wasIndexing) {
+        location.reload();  // the counts below changed
+      } else {
+        activity.textContent = a.pending ? `Idle: ${a.pending} changed files settling` : "Idle: the index is up to date";
+      }
+      wasIndexing = a.indexing;
+    } catch (err) { activity.textContent = "The server does not answer."; }
+    setTimeout(poll, 1000);
+  };
+  poll();
+}
