@@ -96,3 +96,12 @@ def client(lib: Lib, settings: config.Settings) -> Iterator["object"]:
             yield test_client
     finally:
         answerer.close()
+
+
+@pytest.fixture(autouse=True)
+def stop_servers_left_running() -> Iterator[None]:
+    """Every photofind process a test starts is stopped when it ends, even after a failed assert."""
+    from tests.web.procs import stop_all
+
+    yield
+    stop_all()
