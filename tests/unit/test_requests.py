@@ -15,9 +15,13 @@ import pytest
 
 from photofind.api.requests import (
     VERBS,
+    ActivityRequest,
     DupesRequest,
     IndexRequest,
     LikeRequest,
+    LikeStoredRequest,
+    LikeUploadRequest,
+    PhotoRequest,
     PingRequest,
     Request,
     SearchRequest,
@@ -44,6 +48,10 @@ def examples(tmp_path: Path) -> list[Request]:
         StatusRequest(model="pixel"),
         IndexRequest(paths=("/a", "/b"), full=True),
         PingRequest(),
+        LikeStoredRequest(hash="ab" * 32, ranking=Ranking(k=48, metric="corr"), model="pixel"),
+        LikeUploadRequest(data="aGVsbG8=", name="q.png", ranking=Ranking(filters=filters(tmp_path))),
+        PhotoRequest(hash="cd" * 32, details=True),
+        ActivityRequest(),
     ]
 
 

@@ -19,6 +19,8 @@ from tests.images import library
 from tests.web.conftest import make_library, sha
 from tests.web.procs import Server
 
+# Read at import: the autouse isolated_home fixture clears every PHOTOFIND_* variable.
+ARTIFACTS = os.environ.get("PHOTOFIND_ARTIFACTS")
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 # The network is closed here: without these Chromium stalls on refused background connections.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -54,7 +56,7 @@ class Shots:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.extra = Path(os.environ["PHOTOFIND_ARTIFACTS"]) if os.environ.get("PHOTOFIND_ARTIFACTS") else None
+        self.extra = Path(ARTIFACTS) if ARTIFACTS else None
 
     def __call__(self, driver: "object", name: str) -> None:
         path = self.folder / f"{name}.png"
@@ -67,6 +69,7 @@ class Shots:
 def test_search_upload_photo_more_like_this_dupes_and_status_in_a_real_browser(
     browser, tmp_path: Path, isolated_home: Path, tiny_clip_env: dict[str, str]
 ) -> None:
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -76,7 +79,8 @@ def test_search_upload_photo_more_like_this_dupes_and_status_in_a_real_browser(
     answer(config.load(), IndexRequest(paths=(str(lib.root),)))
     web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0")
     shot = Shots(tmp_path / "screenshots")
-    wait = WebDriverWait(browser, 30)
+    # The page swaps its results in place: an element may go stale between a find and a read.
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
     cards = lambda: browser.find_elements(By.CSS_SELECTOR, "#grid .card")  # noqa: E731
 
     def click(element: "object") -> None:  # into the middle of the view, clear of the sticky header
