@@ -114,7 +114,7 @@ class WebApp:
         if info is None:
             return self.views.page("missing.html", 404)
         served = {c.path for c in info.copies if is_servable(c.path, info.roots)}
-        return self.views.page("photo.html", 200, info=info, served=served, size=sum(c.bytes for c in info.copies[:1]))
+        return self.views.page("photo.html", 200, info=info, served=served, size=info.copies[0].bytes)
 
     async def thumb(self, request: Request) -> Response:
         size = request.path_params["size"]
