@@ -24,6 +24,7 @@ import pytest
 
 from photofind.api.requests import LikeRequest, PingRequest, StatusRequest
 from photofind.daemon.protocol import DaemonClient
+from photofind.ranking import Ranking
 from photofind.store.lock import read_owner
 from photofind.store.store import Store
 from tests.images import library, save, scene
@@ -265,7 +266,7 @@ def test_soak_2000_images_in_bursts_while_querying(tmp_path: Path, home: Path) -
         q = str(root / "photo_0000.jpg")
         while not done.is_set():
             try:
-                w.client.call(LikeRequest(image=q, k=5, model="pixel"))
+                w.client.call(LikeRequest(image=q, ranking=Ranking(k=5), model="pixel"))
                 answered += 1
             except Exception as exc:  # any error fails the soak
                 errors.append(repr(exc))
