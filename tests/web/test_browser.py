@@ -103,6 +103,9 @@ def test_search_upload_photo_more_like_this_dupes_and_status_in_a_real_browser(
     assert first.find_element(By.CLASS_NAME, "date").text[:2] in ("20",)
     wait.until(lambda _: all(loaded(c.find_element(By.TAG_NAME, "img")) for c in cards()[:8]))
     shot(browser, "search-words")
+    click(browser.find_element(By.ID, "more"))  # k grows in place: the grid gets longer, the view stays
+    wait.until(lambda _: len(cards()) == 42)
+    assert "k=48" in browser.current_url and "a red ball on grass" in browser.find_element(By.ID, "caption").text
 
     # 2. Query by example: pick a file (its bytes are photo_0005's, from outside the library).
     query = tmp_path / "query.jpg"

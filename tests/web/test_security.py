@@ -4,6 +4,7 @@ real app and a real store: Host checks, path tricks, symlinks out of the roots, 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -117,3 +118,18 @@ def test_a_non_image_upload_gets_a_message_and_a_4xx(client, data: bytes) -> Non
     assert 400 <= res.status_code < 500 and "image" in res.json()["error"]
     page = client.post("/", files={"image": ("x.jpg", data)})
     assert 400 <= page.status_code < 500 and 'id="error"' in page.text and "image" in page.text
+
+
+def test_every_answer_forbids_foreign_assets_framing_and_sniffing(client, lib: Lib) -> None:
+    for url in ("/", "/status", f"/thumb/{lib.hash('photo_0001.jpg')}/256", "/static/app.js", "/nowhere"):
+        headers = client.get(url).headers
+        assert "default-src 'self'" in headers["content-security-policy"], url
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin"
+    page = client.get("/").text
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # every asset from this server
+
+
+def test_the_original_is_served_inline_as_its_own_type(client, lib: Lib) -> None:
+    res = client.get(f"/original/{lib.hash('photo_0003.jpg')}")
+    assert res.headers["content-type"] == "image/jpeg" and res.headers["content-disposition"].startswith("inline")

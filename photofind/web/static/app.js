@@ -14,11 +14,8 @@ async function postUpload(k) {
   data.set("q", "");
   data.set("like", "");
   const response = await fetch("/", { method: "POST", body: data });
-  const page = new DOMParser().parseFromString(await response.text(), "text/html");
-  document.getElementById("main").replaceWith(page.getElementById("main"));
-  document.title = page.title;
+  swapMain(await response.text());
   if (location.pathname !== "/") history.pushState({}, "", "/");
-  hookMore();
 }
 
 function useFile(file) {
@@ -30,9 +27,28 @@ function useFile(file) {
   postUpload("");
 }
 
+// Swap in the page's new <main> (results, or a message), keeping the header and its form.
+function swapMain(html) {
+  const page = new DOMParser().parseFromString(html, "text/html");
+  document.getElementById("main").replaceWith(page.getElementById("main"));
+  document.title = page.title;
+  hookMore();
+}
+
+// "More": k grows. The longer list replaces the grid in place, so the view stays where it was.
 function hookMore() {
   const more = document.getElementById("more");
-  if (more && more.tagName === "BUTTON") more.addEventListener("click", () => postUpload(more.dataset.k));
+  if (!more) return;
+  if (more.tagName === "BUTTON") {
+    more.addEventListener("click", () => postUpload(more.dataset.k));
+  } else {
+    more.addEventListener("click", async (event) => {
+      event.preventDefault();
+      const address = more.getAttribute("href").split("#")[0];
+      swapMain(await (await fetch(address)).text());
+      history.replaceState({}, "", address);
+    });
+  }
 }
 
 if (form) {
