@@ -177,4 +177,10 @@ def create_app(answer: Answer, settings: Settings, *, host: str = "127.0.0.1", w
         Route("/status", web.status_page),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return HostCheck(Starlette(routes=routes), host)
+    return HostCheck(Starlette(routes=routes, exception_handlers={PhotofindError: _refusal}), host)
+
+
+async def _refusal(request: Request, exc: Exception) -> Response:
+    """A PhotofindError no page caught (the daemon went away under a thumbnail): its message, not a 500."""
+    assert isinstance(exc, PhotofindError)
+    return Response(str(exc), status_for(exc), media_type="text/plain")
