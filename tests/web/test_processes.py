@@ -108,3 +108,19 @@ def test_status_follows_an_index_run_live(tmp_path: Path, isolated_home: Path) -
     dones = [a["done"] for a in running]
     assert dones == sorted(dones)  # progress only moves forward
     assert watch.stop() == 0
+
+
+def test_a_port_in_use_is_one_clear_line_and_exit_2(lib: Lib, isolated_home: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        res = subprocess.run([sys.executable, "-m", "photofind", "web", "--port", port, "-m", "pixel"],
+                             capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert f"cannot serve the web page on 127.0.0.1:{port}: Address already in use" in res.stderr
+    assert "Traceback" not in res.stderr
