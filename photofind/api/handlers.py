@@ -137,11 +137,10 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
     if indexer is None:
         from photofind.indexer import Indexer
         from photofind.scanner import PathFilter
+        from photofind.web.thumbs import collector
 
         embedder = ctx.models.get(r.model)
         s = ctx.settings
-        from photofind.web.thumbs import collector
-
         indexer = Indexer(catalog, ctx.vectors(embedder), embedder,
                           path_filter=PathFilter(s.extensions, s.exclude), batch_size=s.model.batch_size,
                           workers=s.index.workers, max_pixels=s.index.max_pixels,
