@@ -116,6 +116,7 @@ class Daemon:
     # -- the loop -----------------------------------------------------------------------------
     def _loop(self) -> None:
         self._rescan("start-up reconcile")
+        self.indexer.prime()
         period = self.settings.watch.rescan_minutes * 60
         next_rescan = time.monotonic() + period
         while not self.stop.is_set():
