@@ -162,6 +162,20 @@ class WatchSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    autostart: bool = key(
+        True,
+        "Commands that use the index talk to the one photofind process that owns it (`photofind watch`, "
+        "or `photofind serve`, which the CLI starts in the background when none runs, logging to "
+        "server.log in the data dir). false keeps every command in its own process, for scripts and "
+        "tests. (flag --no-server)",
+    )
+    idle_minutes: float = key(
+        10.0, "A `photofind serve` started on demand exits after this many minutes without requests."
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     roots: tuple[Path, ...] = key(
         [], "Folders to index on every `photofind reindex`, besides those added with `photofind index`. "
@@ -178,6 +192,7 @@ class Settings:
     index: IndexSettings = field(default=None)  # type: ignore[assignment]
     store: StoreSettings = field(default=None)  # type: ignore[assignment]
     watch: WatchSettings = field(default=None)  # type: ignore[assignment]
+    server: ServerSettings = field(default=None)  # type: ignore[assignment]
     config_path: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from
 

@@ -47,6 +47,7 @@ class CollectionInfo:
     model: str
     space: str
     vectors: int
+    hnsw: dict[str, int] = field(default_factory=dict)  # max_neighbors, ef_construction, ef_search
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ behaves the same wherever it runs; only who owns the store differs."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -37,8 +38,10 @@ class Context:
     catalog: Catalog
     settings: Settings
     models: Models
-    indexer: "Indexer | None" = None  # the daemon's: shares its write lock and stop event
+    # the daemon's indexers (one per model), which share its write lock and stop event
+    indexer_for: "Callable[[str | None], Indexer] | None" = None
     on_progress: Callable[[Progress], None] | None = None
+    cancel: threading.Event | None = None  # set: an index job stops after the batch in flight
 
     def vectors(self, embedder: Embedder) -> VectorStore:
         return self.store.vectors(embedder.id, self.settings.index.space)
@@ -69,7 +72,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:
     from photofind.status import collect_status
 
-    return collect_status(ctx.catalog, ctx.store.client, ctx.store.data_dir, ctx.models.get(r.model).id)
+    return collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, ctx.models.get(r.model).id)
 
 
 def _index(r: IndexRequest, ctx: Context) -> IndexReport:
@@ -80,8 +83,9 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
     roots = paths or sorted(set(catalog.roots()) | set(ctx.settings.roots))
     if not roots:
         raise InputError("no folders are indexed yet; run: photofind index PATH")
-    indexer = ctx.indexer
-    if indexer is None:
+    if ctx.indexer_for is not None:
+        indexer = ctx.indexer_for(r.model)
+    else:
         from photofind.indexer import Indexer
         from photofind.scanner import PathFilter
 
@@ -90,7 +94,7 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
         indexer = Indexer(catalog, ctx.vectors(embedder), embedder,
                           path_filter=PathFilter(s.extensions, s.exclude), batch_size=s.model.batch_size,
                           workers=s.index.workers, max_pixels=s.index.max_pixels)
-    return indexer.index_roots(roots, full=r.full, on_progress=ctx.on_progress)
+    return indexer.index_roots(roots, full=r.full, on_progress=ctx.on_progress, cancel=ctx.cancel)
 
 
 HANDLERS: dict[type[Request], Callable[[Any, Context], Any]] = {

@@ -136,3 +136,11 @@ class PingRequest(Request):
     """Who answers: the daemon's pid, roots and pending events."""
 
     verb: ClassVar[str] = "ping"
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
+class StopRequest(Request):
+    """Ask the server to finish what it is doing and exit (`photofind serve --stop`)."""
+
+    verb: ClassVar[str] = "stop"

@@ -11,7 +11,7 @@ from photofind.api.requests import StatusRequest
 from photofind.cli import options
 from photofind.cli.common import console, handles_errors, load_settings
 from photofind.cli.render import dumps, file_link
-from photofind.cli.route import answer, daemon_client
+from photofind.cli.route import answer, server_client
 from photofind.results import StatusReport
 
 
@@ -57,11 +57,12 @@ def status(
 ) -> None:
     """Show what is indexed and where it lives."""
     settings = load_settings(ctx, **options.model_flags(model))
-    client = daemon_client(settings.store.data_dir)
+    client = server_client(settings, start=False)  # status stays light: it never starts a server
     report = answer(settings, StatusRequest(model=settings.model.name), client=client)
     daemon = client.pid if client is not None else None
     if as_json:
         print(dumps({**report.to_json(), "daemon_pid": daemon}))
     else:
         render_status(report)
-        console.print(f"daemon     {f'photofind watch is running (pid {daemon})' if daemon else 'not running'}")
+        running = f"photofind {client.command} is running (pid {daemon})" if client is not None else "not running"
+        console.print(f"server     {running}")

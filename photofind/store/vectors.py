@@ -10,11 +10,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from photofind.errors import StoreMismatchError
+
+if TYPE_CHECKING:
+    from photofind.store.mirror import VectorMirror
 
 COLLECTION_PREFIX = "pf"
 
@@ -71,9 +74,12 @@ class Hit:
 class VectorStore:
     """A Chroma collection seen as a set of (hash -> unit vector, image metadata)."""
 
-    def __init__(self, client: Any | Callable[[], Any], embedder_id: str, space: str = "cosine") -> None:
+    def __init__(
+        self, client: Any | Callable[[], Any], embedder_id: str, space: str = "cosine", mirror: "VectorMirror | None" = None
+    ) -> None:
         # A callable is called on first use: a rescan that finds nothing changed never opens Chroma.
         self._client = client
+        self.mirror = mirror  # a fast copy for full scans (photofind.store.mirror)
         self.embedder_id = embedder_id
         self.space = space
         self.name = collection_name(embedder_id, space)
@@ -120,6 +126,11 @@ class VectorStore:
         col = self.collection()
         return 0 if col is None else int(col.count())
 
+    def describe(self, count: int | None = None) -> dict[str, Any] | None:
+        """What `status` shows of this collection (None: it does not exist yet)."""
+        col = self.collection()
+        return None if col is None else describe(col, count)
+
     def ids(self) -> set[str]:
         col = self.collection()
         if col is None:
@@ -142,6 +153,8 @@ class VectorStore:
                 embeddings=vectors[start:end],
                 metadatas=[m or None for m in metadatas[start:end]],
             )
+        if self.mirror is not None:
+            self.mirror.put(ids, vectors)
 
     def delete(self, ids: Sequence[str]) -> None:
         col = self.collection()
@@ -150,6 +163,8 @@ class VectorStore:
         ids = list(ids)
         for start in range(0, len(ids), self.max_batch):
             col.delete(ids=ids[start : start + self.max_batch])
+        if self.mirror is not None:
+            self.mirror.drop(ids)
 
     def get(self, ids: Sequence[str]) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
         col = self.collection()
@@ -174,11 +189,35 @@ class VectorStore:
         return [Hit(i, float(d), m or {}) for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])]
 
     def iter_all(self, chunk: int | None = None) -> Iterator[tuple[list[str], np.ndarray]]:
-        """Every (ids, vectors) page; memory stays bounded by `chunk` rows."""
+        """Every (ids, vectors) page; memory stays bounded by `chunk` rows. From the mirror, once
+        it is in step with Chroma; from Chroma itself when there is none."""
         col = self.collection()
         if col is None:
             return
         chunk = min(chunk or self.max_batch, self.max_batch)
+        if self.mirror is not None:
+            self.sync_mirror()
+            yield from self.mirror.chunks(chunk)
+            return
+        yield from self._chroma_pages(col, chunk)
+
+    def sync_mirror(self) -> int:
+        """Bring the mirror in step with Chroma (slow once for a store that predates it); returns
+        the vectors copied."""
+        col = self.collection()
+        if self.mirror is None or col is None or self.mirror.count() == col.count():
+            return 0
+        have = self.mirror.ids()
+        ids = self.ids()
+        self.mirror.drop(sorted(have - ids))
+        missing = sorted(ids - have)
+        for start in range(0, len(missing), 500):  # small pages: Chroma's cost per vector grows with the page
+            got = col.get(ids=missing[start : start + 500], include=["embeddings"])
+            self.mirror.put(list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32))
+        return len(missing)
+
+    @staticmethod
+    def _chroma_pages(col: Any, chunk: int) -> Iterator[tuple[list[str], np.ndarray]]:
         offset = 0
         while True:
             got = col.get(include=["embeddings"], limit=chunk, offset=offset)
@@ -188,6 +227,16 @@ class VectorStore:
             if len(got["ids"]) < chunk:
                 return
             offset += len(got["ids"])
+
+
+def describe(col: Any, count: int | None = None) -> dict[str, Any]:
+    meta = col.metadata or {}
+    hnsw = (col.configuration_json or {}).get("hnsw") or {}
+    return {
+        "name": col.name, "model": str(meta.get("photofind_model", "?")), "space": str(meta.get("hnsw:space", "l2")),
+        "vectors": int(col.count() if count is None else count),
+        "hnsw": {k: hnsw[k] for k in ("max_neighbors", "ef_construction", "ef_search") if k in hnsw},
+    }
 
 
 def photofind_collections(client: Any) -> list[Any]:

@@ -22,6 +22,7 @@ from photofind.api.requests import (
     Request,
     SearchRequest,
     StatusRequest,
+    StopRequest,
 )
 from photofind.daemon import server as server_module
 from photofind.daemon.protocol import DaemonClient
@@ -44,6 +45,7 @@ def examples(tmp_path: Path) -> list[Request]:
         StatusRequest(model="pixel"),
         IndexRequest(paths=("/a", "/b"), full=True),
         PingRequest(),
+        StopRequest(),
     ]
 
 
@@ -83,7 +85,7 @@ def serve(path: Path, dispatch: Any) -> SocketServer:
 
 
 def test_a_job_streams_progress_and_returns_its_answer(sock_path: Path) -> None:
-    def dispatch(request: Request, emit: Any) -> Any:
+    def dispatch(request: Request, emit: Any, gone: Any) -> Any:
         assert isinstance(request, IndexRequest) and request.full
         for done in range(1, 4):
             emit({"done": done, "total": 3, "skipped": 0})
@@ -100,7 +102,7 @@ def test_a_job_streams_progress_and_returns_its_answer(sock_path: Path) -> None:
 
 def test_heartbeats_keep_a_slow_answer_alive_past_the_idle_timeout(sock_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server_module, "HEARTBEAT", 0.1)
-    server = serve(sock_path, lambda request, emit: time.sleep(1.2) or "done")
+    server = serve(sock_path, lambda request, emit, gone: time.sleep(1.2) or "done")
     try:
         assert DaemonClient(sock_path, 42, idle_timeout=0.5).call(StatusRequest()) == "done"
     finally:
@@ -108,7 +110,7 @@ def test_heartbeats_keep_a_slow_answer_alive_past_the_idle_timeout(sock_path: Pa
 
 
 def test_core_errors_come_back_as_themselves(sock_path: Path) -> None:
-    def dispatch(request: Request, emit: Any) -> Any:
+    def dispatch(request: Request, emit: Any, gone: Any) -> Any:
         raise InputError("/x.jpg does not exist")
 
     server = serve(sock_path, dispatch)
