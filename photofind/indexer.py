@@ -158,6 +158,9 @@ class Indexer:
                 self.catalog.delete(plan.removed)
                 self.catalog.set_meta(in_sync, "0")  # until this apply completes (a crash leaves "0")
             report.removed = len(plan.removed)
+            if full and self.vectors.outdated():
+                self.vectors.drop()  # built with older index settings: everything is re-embedded anyway
+                self._ids = None
             if self._ids is None or full or self.vectors.count() != len(self._ids):
                 self._ids = self.vectors.ids()  # listed once, then kept in step by our own writes
             ids = self._ids

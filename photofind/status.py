@@ -9,6 +9,7 @@ from typing import Any, Callable
 from photofind.store.catalog import Catalog
 from photofind.results import CollectionInfo, StatusReport
 from photofind.store.store import disk_usage
+from photofind.store.hnsw import predates
 from photofind.store.vectors import describe, photofind_collections
 
 
@@ -27,7 +28,8 @@ def collection_infos(catalog: Catalog, client: Callable[[], Any]) -> list[dict[s
 def collect_status(catalog: Catalog, client: Callable[[], Any], data_dir: Path, model_id: str) -> StatusReport:
     """`client` opens Chroma, and is called only for a store that predates the catalog's summaries."""
     files, unique, skipped = catalog.counts()
-    collections = [CollectionInfo(i["name"], i["model"], i["space"], i["vectors"], i.get("hnsw") or {})
+    collections = [CollectionInfo(i["name"], i["model"], i["space"], i["vectors"], i.get("hnsw") or {},
+                                  predates(i.get("hnsw") or {}))
                    for i in collection_infos(catalog, client)]
     last = catalog.get_meta("last_index")
     return StatusReport(

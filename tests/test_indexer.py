@@ -317,3 +317,32 @@ def test_a_mirror_out_of_step_is_rebuilt_from_chroma(store: Store, tmp_path: Pat
     vectors.mirror.put(["0" * 64], np.ones((1, emb.dim), dtype=np.float32))  # and a stale extra
     got = {i for ids, _ in vectors.iter_all() for i in ids}
     assert got == vectors.ids() == vectors.mirror.ids()
+
+
+def test_new_collections_get_photofinds_index_settings_and_old_ones_are_raised_or_rebuilt(
+    store: Store, tmp_path: Path
+) -> None:
+    from photofind.status import collect_status
+    from photofind.store.hnsw import HNSW
+
+    root = tmp_path / "photos"
+    library(root, 5)
+    emb = PixelEmbedder()
+    vectors = store.vectors(emb.id, "cosine")
+    # a collection from an older photofind: smaller graph, small ef_search
+    store.client.create_collection(vectors.name, embedding_function=None, metadata={
+        "hnsw:space": "cosine", "photofind_model": emb.id, "photofind_dim": emb.dim, "hnsw:M": 8,
+        "hnsw:search_ef": 10})
+    make_indexer(store, emb).index_roots([root])
+    config = vectors.collection().configuration_json["hnsw"]
+    assert config["ef_search"] == HNSW["ef_search"] and config["max_neighbors"] == 8  # raised; M is fixed
+    status = collect_status(store.catalog, lambda: store.client, store.data_dir, emb.id)
+    assert [c.predates for c in status.collections] == [True]
+
+    report = make_indexer(store, emb).index_roots([root], full=True)
+    assert report.embedded == 5
+    rebuilt = store.vectors(emb.id, "cosine").collection().configuration_json["hnsw"]
+    assert {k: rebuilt[k] for k in HNSW} == HNSW
+    status = collect_status(store.catalog, lambda: store.client, store.data_dir, emb.id)
+    assert [(c.predates, c.vectors) for c in status.collections] == [(False, 5)]
+    consistent(store)

@@ -42,11 +42,15 @@ def render_status(s: StatusReport) -> None:
             console.print(f"  {path}: {reason}", soft_wrap=True)
     if s.collections:
         table = Table(title="vector collections", title_justify="left")
-        for col in ("model", "space", "vectors", "collection"):
+        for col in ("model", "space", "vectors", "index (M/efC/efS)", "collection"):
             table.add_column(col, justify="right" if col == "vectors" else "left")
         for c in s.collections:
-            table.add_row(c.model, c.space, str(c.vectors), c.name)
+            index = "/".join(str(c.hnsw.get(k, "?")) for k in ("max_neighbors", "ef_construction", "ef_search"))
+            table.add_row(c.model, c.space, str(c.vectors), index + (" (older)" if c.predates else ""), c.name)
         console.print(table)
+        if any(c.predates for c in s.collections):
+            console.print("(older): built with other index settings than photofind uses now; "
+                          "photofind reindex --full rebuilds it", soft_wrap=True)
 
 
 @handles_errors

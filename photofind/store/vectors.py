@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import numpy as np
 
 from photofind.errors import StoreMismatchError
+from photofind.store.hnsw import HNSW, creation_metadata, predates
 
 if TYPE_CHECKING:
     from photofind.store.mirror import VectorMirror
@@ -112,8 +113,10 @@ class VectorStore:
                 self._collection = self.client.get_or_create_collection(
                     self.name,
                     embedding_function=None,
-                    metadata={"hnsw:space": self.space, "photofind_model": self.embedder_id, "photofind_dim": dim},
+                    metadata={"hnsw:space": self.space, "photofind_model": self.embedder_id, "photofind_dim": dim,
+                              **creation_metadata()},
                 )
+            self._raise_ef_search()
             recorded = (self._collection.metadata or {}).get("photofind_dim")
             if dim is not None and recorded not in (None, dim):
                 raise StoreMismatchError(
@@ -121,6 +124,26 @@ class VectorStore:
                     " run photofind reindex --full"
                 )
         return self._collection
+
+    def _raise_ef_search(self) -> None:
+        """A collection searched with a smaller ef_search than photofind's choice is raised to it,
+        before its index is loaded: more candidates per query, better recall (README)."""
+        config = (self._collection.configuration_json or {}).get("hnsw") or {}
+        if config.get("ef_search", HNSW["ef_search"]) < HNSW["ef_search"]:
+            self._collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+            self._collection = self.client.get_collection(self.name, embedding_function=None)
+
+    def outdated(self) -> bool:
+        col = self.collection()
+        return col is not None and predates((col.configuration_json or {}).get("hnsw") or {})
+
+    def drop(self) -> None:
+        """Delete the collection (and its mirror): `reindex --full` rebuilds an outdated index."""
+        if self.collection() is not None:
+            self.client.delete_collection(self.name)
+            self._collection = None
+        if self.mirror is not None:
+            self.mirror.drop(sorted(self.mirror.ids()))
 
     def count(self) -> int:
         col = self.collection()
