@@ -163,6 +163,20 @@ class WatchSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    autostart: bool = key(
+        True,
+        "Commands that use the index talk to the one photofind process that owns it (`photofind watch`, "
+        "or `photofind serve`, which the CLI starts in the background when none runs, logging to "
+        "server.log in the data dir). false keeps every command in its own process, for scripts and "
+        "tests. (flag --no-server)",
+    )
+    idle_minutes: float = key(
+        10.0, "A `photofind serve` started on demand exits after this many minutes without requests."
+    )
+
+
+@dataclass(frozen=True)
 class WebSettings:
     # No host key on purpose: the page listens on 127.0.0.1 unless --host says otherwise, on the
     # command line, so exposing the photos to a network is never a forgotten config line.
@@ -189,6 +203,7 @@ class Settings:
     index: IndexSettings = field(default=None)  # type: ignore[assignment]
     store: StoreSettings = field(default=None)  # type: ignore[assignment]
     watch: WatchSettings = field(default=None)  # type: ignore[assignment]
+    server: ServerSettings = field(default=None)  # type: ignore[assignment]
     web: WebSettings = field(default=None)  # type: ignore[assignment]
     config_path: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> where its value came from

@@ -55,3 +55,9 @@ class StoreUnavailableError(PhotofindError):
 
 class DaemonError(PhotofindError):
     """The daemon did not answer: it stopped, crashed or hangs."""
+
+
+class Cancelled(PhotofindError):
+    """The user pressed Ctrl-C; what was done so far is kept."""
+
+    exit_code = 130

@@ -112,7 +112,8 @@ class Indexer:
 
     # -- entry points -------------------------------------------------------------------------
     def index_roots(
-        self, roots: Sequence[Path], *, full: bool = False, on_progress: Callable[[Progress], None] | None = None
+        self, roots: Sequence[Path], *, full: bool = False, on_progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> IndexReport:
         """Scan `roots` and bring the store in line with them. A root that is not there (an
         unplugged drive) is reported and its rows are kept: nothing indexed is lost."""
@@ -131,13 +132,14 @@ class Indexer:
             plan.removed += part.removed
             plan.unchanged += part.unchanged
             plan.unreadable += unreadable
-        report = self.apply(plan, full=full, on_progress=on_progress)
+        report = self.apply(plan, full=full, on_progress=on_progress, cancel=cancel)
         report.scanned = scanned
         report.seconds = time.monotonic() - started
         return report
 
     def apply(
-        self, plan: Plan, *, full: bool = False, on_progress: Callable[[Progress], None] | None = None
+        self, plan: Plan, *, full: bool = False, on_progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> IndexReport:
         """Bring the store in line with `plan`, at a cost in proportion to the plan while the
         collection is known to be in step with the catalog (the `in_sync` mark), and with a full
@@ -160,6 +162,9 @@ class Indexer:
                 self.catalog.delete(plan.removed)
                 self.catalog.set_meta(in_sync, "0")  # until this apply completes (a crash leaves "0")
             report.removed = len(plan.removed)
+            if full and self.vectors.outdated():
+                self.vectors.drop()  # built with older index settings: everything is re-embedded anyway
+                self._ids = None
             if self._ids is None or full or self.vectors.count() != len(self._ids):
                 self._ids = self.vectors.ids()  # listed once, then kept in step by our own writes
             ids = self._ids
@@ -175,7 +180,8 @@ class Indexer:
                         missing.discard(row.hash)
                         work.append((FileStat(row.path, row.size, row.mtime_ns), row.hash))
 
-        self._run(work, set() if full else set(ids), report, on_progress or self.on_progress)
+        stops = [e for e in (self.stop, cancel) if e is not None]
+        self._run(work, set() if full else set(ids), report, on_progress or self.on_progress, stops)
         with self.write_lock:
             if reconcile:
                 orphans = ids - self.catalog.referenced_hashes()
@@ -188,11 +194,24 @@ class Indexer:
                 if self.on_collected is not None:
                     self.on_collected(orphans)
             self._stamp()
-            stopped = self.stop is not None and self.stop.is_set()
+            info = self.vectors.describe(count=len(ids))
+            if info is not None:
+                with self.catalog.transaction():
+                    self.catalog.set_collection_info(info)
+            stopped = any(e.is_set() for e in stops)
             if not stopped and (not reconcile or ids == self.catalog.referenced_hashes()):
                 with self.catalog.transaction():
                     self.catalog.set_meta(in_sync, "1")
         return report
+
+    def prime(self) -> None:
+        """List the collection's ids now, so that the first small apply does not pay for it
+        (3 s at 100,000 photos), and bring the vector mirror in step: the daemon calls this once
+        after its start-up scan."""
+        with self.write_lock:
+            if self._ids is None:
+                self._ids = self.vectors.ids()
+            self.vectors.sync_mirror()  # a store from before the mirror: copied once, here
 
     def _stamp(self) -> None:
         with self.catalog.transaction():
@@ -225,7 +244,7 @@ class Indexer:
 
     def _run(
         self, work: list[tuple[FileStat, str | None]], existing: set[str], report: IndexReport,
-        on_progress: Callable[[Progress], None] | None,
+        on_progress: Callable[[Progress], None] | None, stops: list[threading.Event],
     ) -> None:
         if not work:
             return
@@ -264,7 +283,7 @@ class Indexer:
                     rows.append(FileRow(item.stat.path, item.hash, item.stat.size, item.stat.mtime_ns, "ok"))
                 if len(batch) >= self.batch_size or (not batch and len(rows) >= ROW_FLUSH):
                     self._flush(batch, rows, written, report)
-                    if self.stop is not None and self.stop.is_set():
+                    if any(e.is_set() for e in stops):
                         break
                 if on_progress:
                     on_progress(Progress(done, total, len(report.skipped)))

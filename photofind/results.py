@@ -47,6 +47,8 @@ class CollectionInfo:
     model: str
     space: str
     vectors: int
+    hnsw: dict[str, int] = field(default_factory=dict)  # max_neighbors, ef_construction, ef_search
+    predates: bool = False  # built with other HNSW settings than photofind's: reindex --full rebuilds it
 
 
 @dataclass(frozen=True)

@@ -4,22 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from photofind.store.catalog import Catalog
 from photofind.results import CollectionInfo, StatusReport
 from photofind.store.store import disk_usage
-from photofind.store.vectors import photofind_collections
+from photofind.store.hnsw import predates
+from photofind.store.vectors import describe, photofind_collections
 
 
-def collect_status(catalog: Catalog, client: Any, data_dir: Path, model_id: str) -> StatusReport:
+def collection_infos(catalog: Catalog, client: Callable[[], Any]) -> list[dict[str, Any]]:
+    """From the catalog, where every index run leaves them: opening Chroma costs seconds and a
+    gigabyte at 100,000 photos. A store indexed before photofind kept them is asked once."""
+    infos = catalog.collection_infos()
+    if not infos:
+        infos = [describe(col) for col in photofind_collections(client())]
+        with catalog.transaction():
+            for info in infos:
+                catalog.set_collection_info(info)
+    return infos
+
+
+def collect_status(catalog: Catalog, client: Callable[[], Any], data_dir: Path, model_id: str) -> StatusReport:
+    """`client` opens Chroma, and is called only for a store that predates the catalog's summaries."""
     files, unique, skipped = catalog.counts()
-    collections = []
-    for col in photofind_collections(client):
-        meta = col.metadata or {}
-        collections.append(
-            CollectionInfo(col.name, str(meta.get("photofind_model", "?")), str(meta.get("hnsw:space", "l2")), col.count())
-        )
+    collections = [CollectionInfo(i["name"], i["model"], i["space"], i["vectors"], i.get("hnsw") or {},
+                                  predates(i.get("hnsw") or {}))
+                   for i in collection_infos(catalog, client)]
     last = catalog.get_meta("last_index")
     return StatusReport(
         data_dir=str(data_dir),

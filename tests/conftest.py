@@ -9,6 +9,9 @@ import pytest
 # Set before anything imports huggingface_hub, which reads it once at import: the hub then fails
 # at once instead of retrying for ~45 s. Tests never download anything.
 os.environ["HF_HUB_OFFLINE"] = "1"
+# No background servers from the suite, not even from module-scoped fixtures that run before the
+# per-test environment below; the server's own tests switch them on for their subprocesses.
+os.environ["PHOTOFIND_SERVER_AUTOSTART"] = "false"
 
 REPO = Path(__file__).resolve().parents[1]
 STAMPS = REPO.parent / "shared" / "datasets" / "stamps"
@@ -30,6 +33,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.setenv("PHOTOFIND_HOME", str(home))
     monkeypatch.setenv("PHOTOFIND_STORE_CACHE_DIR", str(tmp_path / "pf-cache"))
+    monkeypatch.setenv("PHOTOFIND_SERVER_AUTOSTART", "false")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     return home
 

@@ -18,6 +18,7 @@ from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
 from photofind.ranking import Ranking
 from photofind.search import like
 from photofind.store.store import Store
+from photofind.store.vectors import VectorStore
 from tests.images import library, save, scene
 
 
@@ -286,4 +287,62 @@ def test_after_a_crash_the_next_apply_reconciles_the_whole_collection(store: Sto
         store.catalog.set_meta(f"in_sync:{vectors.name}", "0")
     report = make_indexer(store, emb).index_roots([root])
     assert report.collected == 1 and report.hashed == 0
+    consistent(store)
+
+
+def test_full_scans_read_the_mirror_which_follows_every_write(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    files = library(root, 6)
+    emb = PixelEmbedder()
+    indexer = make_indexer(store, emb)
+    indexer.index_roots([root])
+    vectors = store.vectors(emb.id, "cosine")
+    assert vectors.mirror is not None and vectors.mirror.ids() == vectors.ids()
+    files[0].unlink()
+    indexer.index_roots([root])
+    assert vectors.mirror.ids() == vectors.ids() and len(vectors.ids()) == 5
+    from_chroma = dict(zip(*next(VectorStore._chroma_pages(vectors.collection(), 100))))  # Chroma renormalises
+    for ids, matrix in vectors.iter_all():
+        for i, row in zip(ids, matrix):
+            np.testing.assert_allclose(row, np.asarray(from_chroma[i], dtype=np.float32), rtol=1e-5, atol=1e-7)
+
+
+def test_a_mirror_out_of_step_is_rebuilt_from_chroma(store: Store, tmp_path: Path) -> None:
+    library(tmp_path / "photos", 4)
+    emb = PixelEmbedder()
+    make_indexer(store, emb).index_roots([tmp_path / "photos"])
+    vectors = store.vectors(emb.id, "cosine")
+    assert vectors.mirror is not None
+    vectors.mirror.drop(sorted(vectors.mirror.ids())[:3])  # as after a crash between the two writes
+    vectors.mirror.put(["0" * 64], np.ones((1, emb.dim), dtype=np.float32))  # and a stale extra
+    got = {i for ids, _ in vectors.iter_all() for i in ids}
+    assert got == vectors.ids() == vectors.mirror.ids()
+
+
+def test_new_collections_get_photofinds_index_settings_and_old_ones_are_raised_or_rebuilt(
+    store: Store, tmp_path: Path
+) -> None:
+    from photofind.status import collect_status
+    from photofind.store.hnsw import HNSW
+
+    root = tmp_path / "photos"
+    library(root, 5)
+    emb = PixelEmbedder()
+    vectors = store.vectors(emb.id, "cosine")
+    # a collection from an older photofind: smaller graph, small ef_search
+    store.client.create_collection(vectors.name, embedding_function=None, metadata={
+        "hnsw:space": "cosine", "photofind_model": emb.id, "photofind_dim": emb.dim, "hnsw:M": 8,
+        "hnsw:search_ef": 10})
+    make_indexer(store, emb).index_roots([root])
+    config = vectors.collection().configuration_json["hnsw"]
+    assert config["ef_search"] == HNSW["ef_search"] and config["max_neighbors"] == 8  # raised; M is fixed
+    status = collect_status(store.catalog, lambda: store.client, store.data_dir, emb.id)
+    assert [c.predates for c in status.collections] == [True]
+
+    report = make_indexer(store, emb).index_roots([root], full=True)
+    assert report.embedded == 5
+    rebuilt = store.vectors(emb.id, "cosine").collection().configuration_json["hnsw"]
+    assert {k: rebuilt[k] for k in HNSW} == HNSW
+    status = collect_status(store.catalog, lambda: store.client, store.data_dir, emb.id)
+    assert [(c.predates, c.vectors) for c in status.collections] == [(False, 5)]
     consistent(store)

@@ -3,6 +3,7 @@ behaves the same wherever it runs; only who owns the store differs."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -41,9 +42,11 @@ class Context:
     catalog: Catalog
     settings: Settings
     models: Models
-    indexer: "Indexer | None" = None  # the daemon's: shares its write lock and stop event
+    # the daemon's indexers (one per model), which share its write lock and stop event
+    indexer_for: "Callable[[str | None], Indexer] | None" = None
     on_progress: Callable[[Progress], None] | None = None
     activity: Callable[[], Activity] | None = None  # the daemon's indexing progress, read live
+    cancel: threading.Event | None = None  # set: an index job stops after the batch in flight
 
     def vectors(self, embedder: Embedder) -> VectorStore:
         return self.store.vectors(embedder.id, self.settings.index.space)
@@ -122,7 +125,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:
     from photofind.status import collect_status
 
-    return collect_status(ctx.catalog, ctx.store.client, ctx.store.data_dir, ctx.models.get(r.model).id)
+    return collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, ctx.models.get(r.model).id)
 
 
 def _index(r: IndexRequest, ctx: Context) -> IndexReport:
@@ -133,8 +136,9 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
     roots = paths or sorted(set(catalog.roots()) | set(ctx.settings.roots))
     if not roots:
         raise InputError("no folders are indexed yet; run: photofind index PATH")
-    indexer = ctx.indexer
-    if indexer is None:
+    if ctx.indexer_for is not None:
+        indexer = ctx.indexer_for(r.model)
+    else:
         from photofind.indexer import Indexer
         from photofind.scanner import PathFilter
         from photofind.web.thumbs import collector
@@ -145,7 +149,7 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
                           path_filter=PathFilter(s.extensions, s.exclude), batch_size=s.model.batch_size,
                           workers=s.index.workers, max_pixels=s.index.max_pixels,
                           on_collected=collector(s.store.cache_dir))
-    return indexer.index_roots(roots, full=r.full, on_progress=ctx.on_progress)
+    return indexer.index_roots(roots, full=r.full, on_progress=ctx.on_progress, cancel=ctx.cancel)
 
 
 HANDLERS: dict[type[Request], Callable[[Any, Context], Any]] = {

@@ -183,3 +183,11 @@ class ActivityRequest(Request):
 
     def decode(self, result: Any) -> Activity:
         return Activity(**result)
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
+class StopRequest(Request):
+    """Ask the server to finish what it is doing and exit (`photofind serve --stop`)."""
+
+    verb: ClassVar[str] = "stop"

@@ -37,9 +37,12 @@ def root(
         None, "--data-dir", help="Where the index lives (env PHOTOFIND_HOME)."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    no_server: bool = typer.Option(
+        False, "--no-server", help="Run in this process; never start or use a background server (server.autostart)."
+    ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
-    ctx.obj = GlobalOptions(config_file, data_dir, debug)
+    ctx.obj = GlobalOptions(config_file, data_dir, debug, no_server)
 
 
 app.command("index")(index_cmd.index)
@@ -51,6 +54,7 @@ app.command("dupes")(dupes_cmd.dupes)
 app.command("eval")(eval_cmd.eval_)
 app.command("watch")(watch_cmd.watch)
 app.command("web")(web_cmd.web)
+app.command("serve")(watch_cmd.serve)
 app.add_typer(service_cmd.app, name="service")
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
+import signal
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +17,22 @@ from rich.console import Console
 from photofind import config
 from photofind.errors import PhotofindError
 
-console = Console(highlight=False)
+PIPE_CLOSED = 128 + signal.SIGPIPE  # what shells report for a program stopped by SIGPIPE
+
+
+def pipe_closed() -> typer.Exit:
+    """`photofind ... | head`: the reader has what it wanted. End quietly, and never write to
+    the pipe again (not even Python's flush at exit)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return typer.Exit(PIPE_CLOSED)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:  # Rich's own handling exits 1; keep one status for both paths
+        raise pipe_closed()
+
+
+console = _Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,6 +43,7 @@ class GlobalOptions:
     config_path: Path | None = None
     data_dir: Path | None = None
     debug: bool = False
+    no_server: bool = False
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
@@ -39,6 +58,8 @@ def load_settings(ctx: typer.Context, **flags: Any) -> config.Settings:
     opts = global_options(ctx)
     if opts.data_dir is not None:
         flags["store.data_dir"] = str(opts.data_dir)
+    if opts.no_server:
+        flags["server.autostart"] = False
     return config.load(flags=flags, config_path=opts.config_path)
 
 
@@ -56,9 +77,13 @@ def handles_errors(fn: F) -> F:
         ctx = next((a for a in (*args, *kwargs.values()) if hasattr(a, "find_root")), None)
         debug = bool(ctx and global_options(ctx).debug)
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return result
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            raise pipe_closed() from None
         except PhotofindError as exc:
             if debug:
                 traceback.print_exc()

@@ -48,11 +48,11 @@ def dupes(
 ) -> None:
     """List duplicate photos: identical files, and the same photo resized or re-encoded."""
     from photofind.cli.render import dumps
-    from photofind.cli.route import answer, daemon_client
+    from photofind.cli.route import answer, server_client
 
     settings = load_settings(ctx, **options.model_flags(model))
     request = DupesRequest(near=near, max_distance=max_distance, model=settings.model.name)
-    report = answer(settings, request, client=daemon_client(settings.store.data_dir))
+    report = answer(settings, request, client=server_client(settings))
     if as_json:
         print(dumps(report.to_json()))
     else:

@@ -11,18 +11,26 @@ from photofind.api.requests import IndexRequest
 from photofind.cli import options
 from photofind.cli.common import console, err_console, handles_errors, load_settings
 from photofind.cli.progress import progress_bar
-from photofind.cli.route import answer, daemon_client
+from photofind.cli.route import answer, server_client
 from photofind.config import Settings
+from photofind.errors import Cancelled
 from photofind.daemon.protocol import DaemonClient
 from photofind.results import IndexReport
 
 SHOWN_SKIPS = 10
 
 
-def run_index(settings: Settings, request: IndexRequest, *, quiet: bool, client: DaemonClient | None = None) -> None:
-    """Run an index job here or (reindex) in the daemon, with the progress bar either way."""
-    with progress_bar(not quiet and err_console.is_terminal) as on_progress:
-        report: IndexReport = answer(settings, request, client=client, on_progress=on_progress)
+def run_index(settings: Settings, request: IndexRequest, *, quiet: bool, client: DaemonClient | None) -> None:
+    """Run an index job in the server (or here), with the progress bar either way."""
+    try:
+        with progress_bar(not quiet and err_console.is_terminal) as on_progress:
+            report: IndexReport = answer(settings, request, client=client, on_progress=on_progress)
+    except KeyboardInterrupt:
+        if client is None:
+            raise
+        # Leaving closes the socket: the server stops the job after the batch in flight.
+        raise Cancelled(f"cancelled: {client.who} stops this job after the batch in flight and keeps "
+                         "what it indexed; run the command again to finish") from None
     for root in report.missing_roots:
         err_console.print(f"warning: {root} is not there (unmounted?); its entries are kept", soft_wrap=True)
     if not quiet:
@@ -56,8 +64,8 @@ def index(
     """Add folders to the index and index them incrementally."""
     settings = load_settings(ctx, **options.model_flags(model, device), **{"model.batch_size": batch_size})
     roots = options.folders(paths)
-    # Never through the daemon: it watches a fixed set of folders (a second owner is refused).
-    run_index(settings, IndexRequest(paths=tuple(map(str, roots))), quiet=quiet)
+    run_index(settings, IndexRequest(paths=tuple(map(str, roots)), model=settings.model.name), quiet=quiet,
+              client=server_client(settings, creates=True))
 
 
 @handles_errors
@@ -70,6 +78,5 @@ def reindex(
 ) -> None:
     """Rescan every remembered folder (and config roots) incrementally."""
     settings = load_settings(ctx, **options.model_flags(model, device))
-    # With photofind watch running, it runs the rescan, with its model already loaded.
     run_index(settings, IndexRequest(full=full, model=settings.model.name), quiet=quiet,
-              client=daemon_client(settings.store.data_dir))
+              client=server_client(settings))

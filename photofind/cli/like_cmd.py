@@ -31,12 +31,12 @@ def ask(
 ) -> "QueryResult":
     """The ranking options become one Ranking; `make` wraps it in the verb's request, which the
     daemon or this process answers."""
-    from photofind.cli.route import answer, daemon_client
+    from photofind.cli.route import answer, server_client
     from photofind.ranking import Ranking
 
     settings = load_settings(ctx, **options.model_flags(model, device))
     ranking = Ranking(k, metric, exact, options.filters_from(since, until, within, min_score))
-    return answer(settings, make(ranking, settings.model.name), client=daemon_client(settings.store.data_dir))
+    return answer(settings, make(ranking, settings.model.name), client=server_client(settings))
 
 
 @handles_errors

@@ -1,33 +1,101 @@
-"""Who answers a request: the running daemon (through its socket) or this process (taking the lock).
+"""Who answers a request: the one server that owns the store (`photofind watch`, or a
+`photofind serve` started here on demand), or this process (taking the lock) when servers are
+switched off (`server.autostart = false`, `--no-server`).
 
-Chroma's PersistentClient must have one owner, so while `photofind watch` runs, requests go
-to it and this process never opens the store. Either way the request runs through the same
-handler (photofind.api.handlers)."""
+Chroma's PersistentClient must have one owner, and opening it costs seconds at 100,000 photos,
+so the store is opened once, by the server, and kept warm. Either way the request runs through
+the same handler (photofind.api.handlers)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from photofind.daemon.protocol import DaemonClient
-from photofind.store.lock import StoreLock
+from photofind.errors import DaemonError
+from photofind.store.layout import store_exists
+from photofind.store.lock import SERVERS, StoreLock
 
 if TYPE_CHECKING:
     from photofind.api.requests import Request
     from photofind.config import Settings
     from photofind.results import Progress
 
+SERVER_LOG = "server.log"
+START_TIMEOUT = 120.0  # a server waits out a short command's lock, then opens Chroma
+
 
 def daemon_client(data_dir: Path) -> DaemonClient | None:
-    """The daemon's client when `photofind watch` owns `data_dir`, else None (then the caller
-    opens the store itself, and gets a clear StoreBusyError if another command holds it)."""
+    """The server's client when one owns `data_dir`, else None (then the caller opens the store
+    itself, and gets a clear StoreBusyError if another command holds it)."""
     lock = StoreLock(data_dir)
     if not lock.is_held_elsewhere():
         return None
     owner = lock.owner()
-    if owner.get("command") == "watch" and owner.get("socket"):
-        return DaemonClient(Path(owner["socket"]), owner.get("pid"))
+    if owner.get("command") in SERVERS and owner.get("socket"):
+        return DaemonClient(Path(owner["socket"]), owner.get("pid"), command=owner["command"])
     return None
+
+
+def server_client(settings: "Settings", *, start: bool = True, creates: bool = False) -> DaemonClient | None:
+    """The running server's client; with `start` (and server.autostart), one started now when
+    none runs and there is a store to serve (or the command `creates` one). None: answer here."""
+    data_dir = settings.store.data_dir
+    client = daemon_client(data_dir)
+    if client is not None or not (start and settings.server.autostart) or not (creates or store_exists(data_dir)):
+        return client
+    return start_server(settings)
+
+
+def start_server(settings: "Settings") -> DaemonClient:
+    """`photofind serve` in the background (its own session: it outlives this command), with
+    this command's settings; returns once its socket answers. Two commands racing here start two,
+    of which one takes the lock and the other exits: both end up talking to the winner."""
+    from photofind.api.requests import PingRequest
+    from photofind.config import env_name
+
+    data_dir = settings.store.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    for key, origin in settings.sources.items():  # what this command was told on its command line
+        if origin == "the command line" and not key.startswith("store.data_dir"):
+            value = _value_of(settings, key)
+            env[env_name(key)] = str(value).lower() if isinstance(value, bool) else str(value)
+    args = [sys.executable, "-m", "photofind", "--data-dir", str(data_dir)]
+    if settings.config_path is not None:
+        args += ["--config", str(settings.config_path)]
+    with open(data_dir / SERVER_LOG, "ab") as log:
+        proc = subprocess.Popen([*args, "serve"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                env=env, start_new_session=True, close_fds=True)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        client = daemon_client(data_dir)
+        if client is not None:
+            try:
+                client.call(PingRequest())
+                return client
+            except DaemonError:
+                pass  # the socket is not listening yet
+        elif proc.poll() is not None and proc.returncode != 0 and not StoreLock(data_dir).is_held_elsewhere():
+            raise DaemonError(f"photofind serve could not start: {_last_line(data_dir / SERVER_LOG)}")
+        time.sleep(0.05)
+    raise DaemonError(f"photofind serve did not answer within {START_TIMEOUT:.0f} s; see {data_dir / SERVER_LOG}")
+
+
+def _value_of(settings: "Settings", dotted: str) -> Any:
+    obj: Any = settings
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _last_line(log: Path) -> str:
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1] if lines else "(no log)"
 
 
 def answer(
@@ -37,8 +105,8 @@ def answer(
     client: DaemonClient | None = None,
     on_progress: Callable[["Progress"], None] | None = None,
 ) -> Any:
-    """`request`'s answer from `client` (the daemon, found by the caller with daemon_client), or
-    from this process holding the lock for as long as it takes."""
+    """`request`'s answer from `client` (the server, found by the caller), or from this process
+    holding the lock for as long as it takes."""
     if client is not None:
         return request.decode(client.call(request, on_progress))
     from photofind.api.handlers import Context, run

@@ -11,7 +11,7 @@ from photofind.api.requests import StatusRequest
 from photofind.cli import options
 from photofind.cli.common import console, handles_errors, load_settings
 from photofind.cli.render import dumps, file_link
-from photofind.cli.route import answer, daemon_client
+from photofind.cli.route import answer, server_client
 from photofind.results import StatusReport
 
 
@@ -42,11 +42,15 @@ def render_status(s: StatusReport) -> None:
             console.print(f"  {path}: {reason}", soft_wrap=True)
     if s.collections:
         table = Table(title="vector collections", title_justify="left")
-        for col in ("model", "space", "vectors", "collection"):
+        for col in ("model", "space", "vectors", "index (M/efC/efS)", "collection"):
             table.add_column(col, justify="right" if col == "vectors" else "left")
         for c in s.collections:
-            table.add_row(c.model, c.space, str(c.vectors), c.name)
+            index = "/".join(str(c.hnsw.get(k, "?")) for k in ("max_neighbors", "ef_construction", "ef_search"))
+            table.add_row(c.model, c.space, str(c.vectors), index + (" (older)" if c.predates else ""), c.name)
         console.print(table)
+        if any(c.predates for c in s.collections):
+            console.print("(older): built with other index settings than photofind uses now; "
+                          "photofind reindex --full rebuilds it", soft_wrap=True)
 
 
 @handles_errors
@@ -57,11 +61,12 @@ def status(
 ) -> None:
     """Show what is indexed and where it lives."""
     settings = load_settings(ctx, **options.model_flags(model))
-    client = daemon_client(settings.store.data_dir)
+    client = server_client(settings, start=False)  # status stays light: it never starts a server
     report = answer(settings, StatusRequest(model=settings.model.name), client=client)
     daemon = client.pid if client is not None else None
     if as_json:
         print(dumps({**report.to_json(), "daemon_pid": daemon}))
     else:
         render_status(report)
-        console.print(f"daemon     {f'photofind watch is running (pid {daemon})' if daemon else 'not running'}")
+        running = f"photofind {client.command} is running (pid {daemon})" if client is not None else "not running"
+        console.print(f"server     {running}")

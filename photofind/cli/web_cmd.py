@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Optional
 
 import typer
@@ -25,8 +26,14 @@ def web(
     model: Optional[str] = options.MODEL,
     device: Optional[str] = options.DEVICE,
 ) -> None:
-    """Serve a local web page to search, browse and sort your photos (answered by photofind watch when it runs)."""
+    """Serve a local web page to search, browse and sort your photos. Owns the index and answers
+    every command while it runs, unless photofind watch does (then the page asks it)."""
     settings = load_settings(ctx, **options.model_flags(model, device), **{"web.port": port})
+    from photofind.cli.watch_cmd import _logging, _stop_server
     from photofind.web.run import serve_page
 
+    _logging(verbose=False)
+    # A background `serve` started on demand hands the index over, as it does to `watch`.
+    if _stop_server(settings, only_serve=True):
+        logging.getLogger("photofind.daemon").info("took over from photofind serve")
     raise typer.Exit(serve_page(settings, host, open_browser))

@@ -1,9 +1,10 @@
-"""The daemon's main loop: reconcile, follow events through the one indexing path, serve.
+"""The one process that owns a store and answers every command: `photofind serve` (started on
+demand by the CLI, exits when idle) and `photofind watch` (the same server, also following the
+folders, never idle).
 
-Threads: the main thread indexes (start-up reconcile, settled events, periodic rescans,
-reindex requests); watchdog threads only record events; socket threads answer queries.
-Store access is serialised by one lock, held per write batch, so queries see photos
-seconds after they land, while a long index is still running.
+Threads: the main thread writes (index jobs, settled events, rescans); watchdog threads only
+record events; socket threads answer queries. Store access is serialised by one lock, held per
+write batch, so queries see photos seconds after they land, even while a long job runs.
 """
 
 from __future__ import annotations
@@ -15,85 +16,100 @@ import signal
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from photofind.api.handlers import Context, run
-from photofind.api.requests import IndexRequest, PingRequest, Request
+from photofind.api.requests import IndexRequest, PingRequest, Request, StopRequest
 from photofind.config import Settings
 from photofind.daemon.activity import ActivityMeter
-from photofind.daemon.events import ChangeCollector, Changes, OverflowSpy
+from photofind.daemon.follower import Follower
 from photofind.daemon.protocol import socket_path
 from photofind.daemon.server import Emit, SocketServer
-from photofind.daemon.settle import Settler
-from photofind.daemon.watcher import start_observer
 from photofind.embedders import Models
 from photofind.errors import InputError
-from photofind.indexer import Indexer, Plan, plan_changes
+from photofind.indexer import Indexer
 from photofind.results import IndexReport, Progress
-from photofind.scanner import PathFilter, scan
+from photofind.scanner import PathFilter
 from photofind.store.catalog import Catalog
 from photofind.store.store import CATALOG_NAME, Store
 from photofind.web.thumbs import collector
 
 log = logging.getLogger("photofind.daemon")
 
-TICK = 0.25  # seconds between looks at the event queue
-BURST = 1000  # settled files handed to one apply; a 5,000-photo copy goes in five
+TICK = 0.25  # seconds between looks at the event and job queues
+
+
+@dataclass
+class _Job:
+    request: IndexRequest
+    emit: Emit
+    gone: threading.Event  # set when the asking client hangs up (Ctrl-C): cancel the job
+    future: "Future[Any]"
 
 
 class Daemon:
-    def __init__(
-        self, settings: Settings, roots: list[Path], models: Models | None = None, web_host: str | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, roots: list[Path], *, watch: bool = True,
+                 idle_minutes: float | None = None, models: Models | None = None, web_host: str | None = None) -> None:
         self.settings = settings
         self.roots = roots
+        self.watching = watch
+        self.idle_seconds = None if idle_minutes is None else idle_minutes * 60
         self.models = models or Models(settings.model)
         self.path_filter = PathFilter(settings.extensions, settings.exclude)
         self.stop = threading.Event()
         self.lock = threading.RLock()
-        self.jobs: queue.Queue[tuple[IndexRequest, Emit, Future[Any]]] = queue.Queue()
-        self.settler = Settler(settings.watch.settle_seconds, time.monotonic)
+        self.jobs: queue.Queue[_Job] = queue.Queue()
+        self.indexers: dict[str, Indexer] = {}
+        self.follower: Follower | None = None
+        self._busy = 0  # requests in flight
+        self._last_request = time.monotonic()
+        self._busy_lock = threading.Lock()
         self.activity = ActivityMeter()  # indexing progress, for the web page's status
-        self.web_host = web_host  # `watch --web`: serve the web page on this address too
+        self.web_host = web_host  # also serve the web page (photofind.web) on this address
+
+    @property
+    def command(self) -> str:
+        return "watch" if self.watching else "web" if self.web_host is not None else "serve"
 
     # -- set-up and tear-down -----------------------------------------------------------------
     def run(self) -> int:
-        with Store(self.settings.store.data_dir, "watch", url=self.settings.store.url) as store:
+        with Store(self.settings.store.data_dir, self.command, url=self.settings.store.url,
+                   wait=self._waiting) as store:
             self.store = store
-            store.catalog.add_roots(self.roots)
-            self.roots = sorted(set(store.catalog.roots()) | set(self.settings.roots))
-            if not self.roots:
-                raise InputError("no folders to watch; run: photofind watch PATH")
-            embedder = self.models.get()
+            if self.watching:
+                store.catalog.add_roots(self.roots)
+                self.roots = sorted(set(store.catalog.roots()) | set(self.settings.roots))
+                if not self.roots:
+                    raise InputError("no folders to watch; run: photofind watch PATH")
             _ = store.client  # open Chroma now, not inside the first query
             self.reader = Catalog(store.data_dir / CATALOG_NAME)  # the socket threads' own connection
-            index = self.settings.index
-            self.indexer = Indexer(
-                store.catalog, store.vectors(embedder.id, index.space), embedder, path_filter=self.path_filter,
-                batch_size=self.settings.model.batch_size, workers=index.workers,
-                max_pixels=index.max_pixels, write_lock=self.lock, stop=self.stop,
-                on_progress=self.activity.update, on_collected=collector(self.settings.store.cache_dir),
-            )
-            # Queries read through the socket threads' own catalog connection; jobs run on this thread.
-            self.context = Context(store, self.reader, self.settings, self.models, indexer=self.indexer,
-                                   activity=lambda: self.activity.snapshot(len(self.settler)))
+            # Queries read through the socket threads' connection; jobs run on this thread.
+            self.context = Context(store, self.reader, self.settings, self.models, indexer_for=self.indexer_for,
+                                   activity=lambda: self.activity.snapshot(len(self.follower or [])))
             sock = socket_path(store.data_dir)
             server = SocketServer(sock, self.dispatch)
             threading.Thread(target=server.serve_forever, name="photofind-socket", daemon=True).start()
             web = self._start_web() if self.web_host is not None else None
             store.lock_info(socket=str(sock), **({"web": web.url} if web else {}))
-            observers = self._watch()
             self._install_signals()
-            log.info("watching %s with %s; socket %s (pid %d)",
-                     ", ".join(map(str, self.roots)), embedder.id, sock, os.getpid())
             try:
+                if self.watching:
+                    self.follower = Follower(self.settings.watch, self.path_filter)
+                    self.follower.add(self.roots)
+                    log.info("watching %s with %s; socket %s (pid %d)", ", ".join(map(str, self.roots)),
+                             self.models.get().id, sock, os.getpid())
+                elif self.idle_seconds is None:  # photofind web: until stopped
+                    log.info("serving %s; socket %s (pid %d)", store.data_dir, sock, os.getpid())
+                else:
+                    log.info("serving %s; socket %s (pid %d); exits after %g idle minutes", store.data_dir,
+                             sock, os.getpid(), (self.idle_seconds or 0) / 60)
                 self._loop()
             finally:
                 self._fail_jobs()
-                for observer in observers:
-                    observer.stop()
+                if self.follower is not None:
+                    self.follower.close()
                 if web is not None:
                     web.stop()
                 server.close()
@@ -102,14 +118,18 @@ class Daemon:
         return 0
 
     def _start_web(self) -> Any:
-        """`watch --web`: the page is answered by this daemon's own dispatch, queries under its lock."""
+        """The web page, answered by this server's own dispatch (queries under its lock)."""
         from photofind.web.run import start_web
 
         def answer(request: Request) -> Any:
-            return request.decode(self.dispatch(request, lambda _: None))
+            return request.decode(self.dispatch(request, lambda _: None, threading.Event()))
 
-        return start_web(self.settings, answer, self.web_host or "127.0.0.1", who=f"photofind watch (pid {os.getpid()})",
+        return start_web(self.settings, answer, self.web_host or "127.0.0.1",
+                         who=f"photofind {self.command} (pid {os.getpid()})",
                          referenced=self.store.catalog.referenced_hashes())
+
+    def _waiting(self, owner: str) -> None:
+        log.info("%s holds the index; waiting for it to finish", owner)
 
     def _install_signals(self) -> None:
         def on_signal(signum: int, _frame: object) -> None:
@@ -119,76 +139,57 @@ class Daemon:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
 
-    def _watch(self) -> list[Any]:
-        self.collectors = [ChangeCollector(str(root), self.path_filter) for root in self.roots]
-        logging.getLogger("watchdog").addHandler(OverflowSpy(self.collectors))
-        observers = []
-        for root, collector in zip(self.roots, self.collectors):
-            if not root.is_dir():
-                log.warning("%s is not there (unmounted?); its entries are kept, not watched", root)
-                continue
-            observer, how = start_observer(
-                root, collector, polling=self.settings.watch.polling, poll_seconds=self.settings.watch.poll_seconds
+    def indexer_for(self, name: str | None = None) -> Indexer:
+        """One indexer per model, sharing the write lock and the stop event."""
+        embedder = self.models.get(name)
+        if embedder.id not in self.indexers:
+            index = self.settings.index
+            self.indexers[embedder.id] = Indexer(
+                self.store.catalog, self.store.vectors(embedder.id, index.space), embedder,
+                path_filter=self.path_filter, batch_size=self.settings.model.batch_size, workers=index.workers,
+                max_pixels=index.max_pixels, write_lock=self.lock, stop=self.stop,
+                on_progress=self.activity.update, on_collected=collector(self.settings.store.cache_dir),
             )
-            log.debug("%s: %s", root, how)
-            observers.append(observer)
-        return observers
+        return self.indexers[embedder.id]
 
     # -- the loop -----------------------------------------------------------------------------
     def _loop(self) -> None:
-        self._rescan("start-up reconcile")
+        if self.watching:
+            self._rescan("start-up reconcile")
+            self.indexer_for().prime()
         period = self.settings.watch.rescan_minutes * 60
         next_rescan = time.monotonic() + period
         while not self.stop.is_set():
             self.stop.wait(TICK)
             self._run_jobs()
-            changes = [c.drain() for c in self.collectors]
+            if self._idle_too_long():
+                log.info("no requests for %g minutes; exiting", (self.idle_seconds or 0) / 60)
+                return
+            if self.follower is None:
+                continue
+            changes = self.follower.drain()
             if any(c.overflowed for c in changes):
                 log.warning("events were lost (inotify queue overflow); rescanning")
                 self._rescan("overflow reconcile")
             elif time.monotonic() >= next_rescan:
                 self._rescan("periodic reconcile")
             else:
-                self._follow(changes)
+                report = self.follower.follow(changes, self.indexer_for(), self.lock)
+                if report is not None:
+                    self._log_batch("changes", report)
                 continue
             next_rescan = time.monotonic() + period
 
+    def _idle_too_long(self) -> bool:
+        if self.idle_seconds is None:
+            return False
+        with self._busy_lock:
+            return self._busy == 0 and self.jobs.empty() and time.monotonic() - self._last_request > self.idle_seconds
+
     def _rescan(self, why: str, full: bool = False) -> IndexReport:
-        report = self.indexer.index_roots(self.roots, full=full)
+        report = self.indexer_for().index_roots(self.roots, full=full)
         self._log_batch(why, report)
         return report
-
-    def _follow(self, changes: list[Changes]) -> None:
-        catalog = self.store.catalog
-        moves = [m for c in changes for m in c.moves]
-        released: set[str] = set()  # hashes of rows a move overwrote
-        if moves:
-            with self.lock, catalog.transaction():
-                for src, dest in moves:
-                    moved, overwritten = catalog.move(src, dest)
-                    released |= overwritten
-                    if moved:
-                        log.debug("moved %s -> %s", src, dest)
-        removed: set[str] = set()
-        for c in changes:
-            for folder in c.folders:
-                if os.path.isdir(folder):
-                    for st in scan(Path(folder), self.path_filter):
-                        self.settler.touch(st.path)
-                removed.update(p for p in catalog.rows_under(Path(folder)) if not os.path.exists(p))
-            for path in c.files:
-                self.settler.touch(path)
-        ready, gone = self.settler.take_ready(limit=BURST)
-        # One batched lookup for the settled files, and the same size/mtime test as a rescan.
-        known = catalog.rows_for([st.path for st in ready] + list(gone))
-        removed.update(p for p in gone if p in known)
-        plan = plan_changes(ready, {st.path: known[st.path] for st in ready if st.path in known})
-        if plan.to_hash or removed or released:
-            started = time.monotonic()
-            report = self.indexer.apply(Plan(to_hash=plan.to_hash, removed=sorted(removed), released=released))
-            report.scanned = len(plan.to_hash)
-            report.seconds = time.monotonic() - started
-            self._log_batch("changes", report)
 
     def _log_batch(self, what: str, r: IndexReport) -> None:
         if not (r.hashed or r.removed or r.skipped or what != "changes"):
@@ -203,47 +204,68 @@ class Daemon:
         for root in r.missing_roots:
             log.warning("%s is not there (unmounted?); its entries are kept", root)
 
-    # -- requests from the socket -------------------------------------------------------------
+    # -- jobs -----------------------------------------------------------------------------------
     def _run_jobs(self) -> None:
-        """Index jobs (reindex) run here, on the main thread, like every other write."""
+        """Index jobs run here, on the main thread, like every other write."""
         while True:
             try:
-                request, emit, future = self.jobs.get_nowait()
+                job = self.jobs.get_nowait()
             except queue.Empty:
                 return
             try:
-                def progress(p: Progress) -> None:
-                    self.activity.update(p)
-                    emit(asdict(p))
-
-                ctx = replace(self.context, catalog=self.store.catalog, on_progress=progress)
-                report: IndexReport = run(request, ctx)
-                self._log_batch("reindex", report)
-                future.set_result(report.to_json())
+                job.future.set_result(self._index(job).to_json())
             except BaseException as exc:
-                future.set_exception(exc)
+                job.future.set_exception(exc)
+
+    def _index(self, job: _Job) -> IndexReport:
+        if job.gone.is_set():
+            raise InputError("the client went away before the job started")
+        new = [Path(p) for p in job.request.paths if Path(p) not in self.roots]
+        def progress(p: Progress) -> None:
+            self.activity.update(p)
+            job.emit(asdict(p))
+
+        ctx = replace(self.context, catalog=self.store.catalog, on_progress=progress, cancel=job.gone)
+        report: IndexReport = run(job.request, ctx)
+        if new and self.watching:  # folders added to a running watch are followed from now on
+            self.roots = sorted(set(self.roots) | set(new))
+            assert self.follower is not None
+            self.follower.add(new)
+        if job.gone.is_set():
+            log.info("index job cancelled by its client; the batches written so far are kept")
+        self._log_batch("index" if job.request.paths else "reindex", report)
+        return report
 
     def _fail_jobs(self) -> None:
         while not self.jobs.empty():
-            _, _, future = self.jobs.get_nowait()
-            future.set_exception(InputError("photofind watch is stopping; run the command again"))
+            self.jobs.get_nowait().future.set_exception(
+                InputError(f"photofind {self.command} is stopping; run the command again"))
 
-    def dispatch(self, request: Request, emit: Emit) -> Any:
+    # -- requests from the socket -------------------------------------------------------------
+    def dispatch(self, request: Request, emit: Emit, gone: threading.Event) -> Any:
         """Answer one socket request; runs on that connection's thread."""
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            return self._answer(request, emit, gone)
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+                self._last_request = time.monotonic()
+
+    def _answer(self, request: Request, emit: Emit, gone: threading.Event) -> Any:
         if isinstance(request, PingRequest):
-            return {"pid": os.getpid(), "roots": [str(r) for r in self.roots], "pending": len(self.settler)}
+            return {"pid": os.getpid(), "command": self.command, "roots": [str(r) for r in self.roots],
+                    "pending": len(self.follower or [])}
+        if isinstance(request, StopRequest):
+            log.info("asked to stop by a client")
+            self.stop.set()
+            return {"pid": os.getpid()}
         if isinstance(request, IndexRequest):
-            if request.paths:
-                raise InputError(f"photofind watch (pid {os.getpid()}) owns this index; "
-                                 "add folders by restarting it with them: photofind watch PATH...")
-            if request.model and request.model != self.settings.model.name:
-                raise InputError(
-                    f"photofind watch indexes with {self.settings.model.name}; restart it with --model {request.model}"
-                )
             if self.stop.is_set():
-                raise InputError("photofind watch is stopping; run the command again")
+                raise InputError(f"photofind {self.command} is stopping; run the command again")
             future: Future[Any] = Future()
-            self.jobs.put((request, emit, future))
+            self.jobs.put(_Job(request, emit, gone, future))
             return future.result()
         with self.lock:
             return run(request, self.context).to_json()

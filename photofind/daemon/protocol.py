@@ -86,14 +86,16 @@ def raise_remote(error: dict[str, Any]) -> None:
 
 
 class DaemonClient:
-    def __init__(self, path: Path, pid: int | None = None, idle_timeout: float = IDLE_TIMEOUT) -> None:
+    def __init__(self, path: Path, pid: int | None = None, idle_timeout: float = IDLE_TIMEOUT,
+                 command: str = "watch") -> None:
         self.path = path
         self.pid = pid
         self.idle_timeout = idle_timeout
+        self.command = command  # "watch" or "serve": named in errors
 
     @property
     def who(self) -> str:
-        return f"photofind watch (pid {self.pid})" if self.pid else "photofind watch"
+        return f"photofind {self.command} (pid {self.pid})" if self.pid else f"photofind {self.command}"
 
     def call(self, request: "Request", on_progress: Callable[["Progress"], None] | None = None) -> Any:
         """Send `request` and wait for its answer's JSON; every way the socket can fail is a

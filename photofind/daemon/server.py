@@ -16,7 +16,8 @@ from photofind.errors import PhotofindError
 log = logging.getLogger("photofind.daemon")
 
 Emit = Callable[[dict[str, Any]], None]  # sends one progress line to the asking client
-Handler = Callable[[Request, Emit], Any]  # returns the result's JSON
+# (request, emit, gone) -> the result's JSON; `gone` is set once the client has hung up
+Handler = Callable[[Request, Emit, threading.Event], Any]
 
 
 class _Connection(socketserver.BaseRequestHandler):
@@ -24,10 +25,17 @@ class _Connection(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         send_lock = threading.Lock()
+        gone = threading.Event()
 
         def send(message: dict[str, Any]) -> None:
             with send_lock:  # the heartbeat, a job's progress and the reply come from three threads
                 self.request.sendall(encode(message))
+
+        def emit(progress: dict[str, Any]) -> None:
+            try:
+                send({"progress": progress})
+            except OSError:
+                gone.set()  # the client hung up (Ctrl-C): its job stops after the batch in flight
 
         done = threading.Event()
         try:
@@ -38,8 +46,8 @@ class _Connection(socketserver.BaseRequestHandler):
                                                            "photofind watch after an upgrade"}}
             else:
                 request = Request.from_json(message.get("request") or {})
-                threading.Thread(target=_heartbeat, args=(send, done), daemon=True).start()
-                reply = {"ok": True, "result": self.server.dispatch(request, lambda p: send({"progress": p}))}
+                threading.Thread(target=_heartbeat, args=(send, done, gone), daemon=True).start()
+                reply = {"ok": True, "result": self.server.dispatch(request, emit, gone)}
         except PhotofindError as exc:
             reply = error_payload(exc)
         except Exception as exc:  # a bug in one request must not take the daemon down
@@ -53,11 +61,12 @@ class _Connection(socketserver.BaseRequestHandler):
             pass  # the client went away
 
 
-def _heartbeat(send: Emit, done: threading.Event) -> None:
+def _heartbeat(send: Emit, done: threading.Event, gone: threading.Event) -> None:
     while not done.wait(HEARTBEAT):
         try:
             send({"alive": True})
         except OSError:
+            gone.set()
             return
 
 

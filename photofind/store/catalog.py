@@ -7,14 +7,16 @@ migration in MIGRATIONS.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
-SCHEMA_VERSION = 1
+COLLECTION_INFO = "collection:"  # meta key prefix: one JSON summary per vector collection
+SCHEMA_VERSION = 2
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE files (
@@ -29,6 +31,15 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX files_hash ON files (hash);
     CREATE TABLE roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # photofind.store.mirror: each collection's vectors as float32 bytes, for full scans
+    2: """
+    CREATE TABLE vectors (
+        collection TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (collection, hash)
+    );
     """,
 }
 
@@ -204,6 +215,15 @@ class Catalog:
     def get_meta(self, key: str) -> str | None:
         r = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return r[0] if r else None
+
+    def set_collection_info(self, info: dict[str, Any]) -> None:
+        """What a vector collection holds, kept here so `status` never has to open Chroma."""
+        self.set_meta(COLLECTION_INFO + info["name"], json.dumps(info, sort_keys=True))
+
+    def collection_infos(self) -> list[dict[str, Any]]:
+        low, high = COLLECTION_INFO, COLLECTION_INFO[:-1] + chr(ord(COLLECTION_INFO[-1]) + 1)
+        cur = self.db.execute("SELECT value FROM meta WHERE key >= ? AND key < ? ORDER BY key", (low, high))
+        return [json.loads(v) for (v,) in cur]
 
 
 class _Transaction:

@@ -12,10 +12,13 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Callable
 
 from photofind.errors import StoreBusyError
 
 LOCK_NAME = "photofind.lock"
+# the long-lived owners, which answer others through their socket (`web`: the server with its page)
+SERVERS = ("watch", "serve", "web")
 
 
 def read_owner(lock_path: Path) -> dict:
@@ -30,18 +33,30 @@ class StoreLock:
         self.path = data_dir / LOCK_NAME
         self._fd: int | None = None
 
-    def acquire(self, command: str, **info: str) -> None:
+    def acquire(self, command: str, *, wait: Callable[[str], None] | None = None, **info: str) -> None:
+        """Take the lock, or raise StoreBusyError naming its owner. With `wait` (a server starting),
+        a short command's lock is waited for (`wait` is told once whom it waits for); another
+        server's is not: two servers never own one store."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            owner = read_owner(self.path)
-            pid = owner.get("pid")
-            who = f"photofind {owner.get('command', '')} (pid {pid})".replace("  ", " ") if pid else "another photofind"
-            hint = "stop it to run this" if owner.get("command") in ("watch", "web") else "wait for it to finish or stop it"
-            raise StoreBusyError(f"{who} owns this index at {self.path.parent}; {hint}", pid) from None
+        told = False
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                os.close(fd)
+                owner = read_owner(self.path)
+                pid = owner.get("pid")
+                who = f"photofind {owner.get('command', '')} (pid {pid})".replace("  ", " ") if pid else "another photofind"
+                server = owner.get("command") in SERVERS
+                if wait is None or server:
+                    hint = "stop it to run this" if server else "wait for it to finish or stop it"
+                    raise StoreBusyError(f"{who} owns this index at {self.path.parent}; {hint}", pid) from None
+                if not told:
+                    wait(who)
+                    told = True
+                time.sleep(0.2)
         self._fd = fd
         self._info = {"pid": os.getpid(), "command": command, "since": time.time(), **info}
         self._write()

@@ -7,15 +7,11 @@ from typing import Any, Callable
 
 from photofind.store.catalog import Catalog
 from photofind.errors import NoIndexError
+from photofind.store.layout import CATALOG_NAME, CHROMA_DIR, store_exists
 from photofind.store.lock import StoreLock
-from photofind.store.vectors import VectorStore, open_client, open_http_client
+from photofind.store.mirror import VectorMirror
+from photofind.store.vectors import VectorStore, collection_name, open_client, open_http_client
 
-CATALOG_NAME = "catalog.sqlite"
-CHROMA_DIR = "chroma"
-
-
-def store_exists(data_dir: Path) -> bool:
-    return (data_dir / CATALOG_NAME).is_file()
 
 
 class Store:
@@ -29,12 +25,13 @@ class Store:
         must_exist: bool = False,
         url: str = "",
         client_factory: Callable[[Path], Any] | None = None,
+        wait: Callable[[str], None] | None = None,
     ) -> None:
         if must_exist and not store_exists(data_dir):
             raise NoIndexError(f"no index yet in {data_dir}; run: photofind index PATH")
         self.data_dir = data_dir
         self._lock = StoreLock(data_dir)
-        self._lock.acquire(command)
+        self._lock.acquire(command, wait=wait)  # wait: a server waits out a short command
         try:
             self.catalog = Catalog(data_dir / CATALOG_NAME)
         except BaseException:
@@ -54,7 +51,9 @@ class Store:
     def vectors(self, embedder_id: str, space: str) -> VectorStore:
         key = (embedder_id, space)
         if key not in self._vectors:
-            self._vectors[key] = VectorStore(lambda: self.client, embedder_id, space)
+            name = collection_name(embedder_id, space)
+            self._vectors[key] = VectorStore(lambda: self.client, embedder_id, space,
+                                             mirror=VectorMirror(self.catalog.db, name))
         return self._vectors[key]
 
     def lock_info(self, **info: str) -> None:

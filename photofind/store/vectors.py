@@ -10,11 +10,15 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from photofind.errors import StoreMismatchError
+from photofind.store.hnsw import HNSW, creation_metadata, predates
+
+if TYPE_CHECKING:
+    from photofind.store.mirror import VectorMirror
 
 COLLECTION_PREFIX = "pf"
 
@@ -71,9 +75,12 @@ class Hit:
 class VectorStore:
     """A Chroma collection seen as a set of (hash -> unit vector, image metadata)."""
 
-    def __init__(self, client: Any | Callable[[], Any], embedder_id: str, space: str = "cosine") -> None:
+    def __init__(
+        self, client: Any | Callable[[], Any], embedder_id: str, space: str = "cosine", mirror: "VectorMirror | None" = None
+    ) -> None:
         # A callable is called on first use: a rescan that finds nothing changed never opens Chroma.
         self._client = client
+        self.mirror = mirror  # a fast copy for full scans (photofind.store.mirror)
         self.embedder_id = embedder_id
         self.space = space
         self.name = collection_name(embedder_id, space)
@@ -106,8 +113,10 @@ class VectorStore:
                 self._collection = self.client.get_or_create_collection(
                     self.name,
                     embedding_function=None,
-                    metadata={"hnsw:space": self.space, "photofind_model": self.embedder_id, "photofind_dim": dim},
+                    metadata={"hnsw:space": self.space, "photofind_model": self.embedder_id, "photofind_dim": dim,
+                              **creation_metadata()},
                 )
+            self._raise_ef_search()
             recorded = (self._collection.metadata or {}).get("photofind_dim")
             if dim is not None and recorded not in (None, dim):
                 raise StoreMismatchError(
@@ -116,9 +125,34 @@ class VectorStore:
                 )
         return self._collection
 
+    def _raise_ef_search(self) -> None:
+        """A collection searched with a smaller ef_search than photofind's choice is raised to it,
+        before its index is loaded: more candidates per query, better recall (README)."""
+        config = (self._collection.configuration_json or {}).get("hnsw") or {}
+        if config.get("ef_search", HNSW["ef_search"]) < HNSW["ef_search"]:
+            self._collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+            self._collection = self.client.get_collection(self.name, embedding_function=None)
+
+    def outdated(self) -> bool:
+        col = self.collection()
+        return col is not None and predates((col.configuration_json or {}).get("hnsw") or {})
+
+    def drop(self) -> None:
+        """Delete the collection (and its mirror): `reindex --full` rebuilds an outdated index."""
+        if self.collection() is not None:
+            self.client.delete_collection(self.name)
+            self._collection = None
+        if self.mirror is not None:
+            self.mirror.drop(sorted(self.mirror.ids()))
+
     def count(self) -> int:
         col = self.collection()
         return 0 if col is None else int(col.count())
+
+    def describe(self, count: int | None = None) -> dict[str, Any] | None:
+        """What `status` shows of this collection (None: it does not exist yet)."""
+        col = self.collection()
+        return None if col is None else describe(col, count)
 
     def ids(self) -> set[str]:
         col = self.collection()
@@ -142,6 +176,8 @@ class VectorStore:
                 embeddings=vectors[start:end],
                 metadatas=[m or None for m in metadatas[start:end]],
             )
+        if self.mirror is not None:
+            self.mirror.put(ids, vectors)
 
     def delete(self, ids: Sequence[str]) -> None:
         col = self.collection()
@@ -150,6 +186,8 @@ class VectorStore:
         ids = list(ids)
         for start in range(0, len(ids), self.max_batch):
             col.delete(ids=ids[start : start + self.max_batch])
+        if self.mirror is not None:
+            self.mirror.drop(ids)
 
     def get(self, ids: Sequence[str]) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
         col = self.collection()
@@ -174,11 +212,35 @@ class VectorStore:
         return [Hit(i, float(d), m or {}) for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])]
 
     def iter_all(self, chunk: int | None = None) -> Iterator[tuple[list[str], np.ndarray]]:
-        """Every (ids, vectors) page; memory stays bounded by `chunk` rows."""
+        """Every (ids, vectors) page; memory stays bounded by `chunk` rows. From the mirror, once
+        it is in step with Chroma; from Chroma itself when there is none."""
         col = self.collection()
         if col is None:
             return
         chunk = min(chunk or self.max_batch, self.max_batch)
+        if self.mirror is not None:
+            self.sync_mirror()
+            yield from self.mirror.chunks(chunk)
+            return
+        yield from self._chroma_pages(col, chunk)
+
+    def sync_mirror(self) -> int:
+        """Bring the mirror in step with Chroma (slow once for a store that predates it); returns
+        the vectors copied."""
+        col = self.collection()
+        if self.mirror is None or col is None or self.mirror.count() == col.count():
+            return 0
+        have = self.mirror.ids()
+        ids = self.ids()
+        self.mirror.drop(sorted(have - ids))
+        missing = sorted(ids - have)
+        for start in range(0, len(missing), 500):  # small pages: Chroma's cost per vector grows with the page
+            got = col.get(ids=missing[start : start + 500], include=["embeddings"])
+            self.mirror.put(list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32))
+        return len(missing)
+
+    @staticmethod
+    def _chroma_pages(col: Any, chunk: int) -> Iterator[tuple[list[str], np.ndarray]]:
         offset = 0
         while True:
             got = col.get(include=["embeddings"], limit=chunk, offset=offset)
@@ -188,6 +250,16 @@ class VectorStore:
             if len(got["ids"]) < chunk:
                 return
             offset += len(got["ids"])
+
+
+def describe(col: Any, count: int | None = None) -> dict[str, Any]:
+    meta = col.metadata or {}
+    hnsw = (col.configuration_json or {}).get("hnsw") or {}
+    return {
+        "name": col.name, "model": str(meta.get("photofind_model", "?")), "space": str(meta.get("hnsw:space", "l2")),
+        "vectors": int(col.count() if count is None else count),
+        "hnsw": {k: hnsw[k] for k in ("max_neighbors", "ef_construction", "ef_search") if k in hnsw},
+    }
 
 
 def photofind_collections(client: Any) -> list[Any]:

@@ -1,9 +1,10 @@
 """Who answers the page's requests. The app takes any `answer(request) -> result` callable:
 
-- `LocalAnswerer`: `photofind web` owns the store (its lock, for the process lifetime, so a
-  second writer gets the usual StoreBusyError) and runs the handlers one at a time;
-- `DaemonAnswerer`: a `photofind watch` daemon owns it, and each request crosses its socket;
-- the daemon's own dispatch, for `photofind watch --web` (see photofind.daemon.daemon).
+- the server's own dispatch, when the page is served by the process that owns the store
+  (`photofind web`, `photofind watch --web`; see photofind.daemon.daemon);
+- `DaemonAnswerer`: another process (`photofind watch`) owns it; each request crosses its socket;
+- `LocalAnswerer`: this process takes the store's lock for its lifetime and runs the handlers
+  one at a time, with no server at all (the app's tests, scripts).
 """
 
 from __future__ import annotations
@@ -56,14 +57,6 @@ class DaemonAnswerer:
 
     def close(self) -> None:
         pass
-
-
-def open_answerer(settings: Settings) -> LocalAnswerer | DaemonAnswerer:
-    """The daemon when `photofind watch` owns the store, else this process (taking the lock)."""
-    from photofind.cli.route import daemon_client
-
-    client = daemon_client(settings.store.data_dir)
-    return DaemonAnswerer(client) if client is not None else LocalAnswerer(settings)
 
 
 def sweep_thumbnails(settings: Settings, referenced: set[str]) -> None:

@@ -7,11 +7,13 @@ import logging
 import signal
 import sys
 import threading
+import time
 import webbrowser
 from dataclasses import dataclass
 
 from photofind.config import Settings
-from photofind.web.answerers import Answer, open_answerer, sweep_thumbnails
+from photofind.cli.route import daemon_client
+from photofind.web.answerers import Answer, DaemonAnswerer, sweep_thumbnails
 from photofind.web.serve import WebServer, exposure_warning, listen, url_of
 
 log = logging.getLogger("photofind.web")
@@ -40,33 +42,52 @@ def start_web(
     sock = listen(host, settings.web.port)
     server = WebServer(create_app(answer, settings, host=host, who=who), sock).start()
     url = url_of(sock, host)
-    log.info("web page: %s", url)
+    log.info("web page: %s (answered by %s)", url, who)
     return RunningWeb(server, url)
 
 
 def serve_page(settings: Settings, host: str, open_browser: bool = False) -> int:
-    """`photofind web`: serve until SIGINT or SIGTERM, then close the store (if this process owns it)."""
+    """`photofind web`. When a `photofind watch` (or another page's server) owns the store, serve
+    the page here and let it answer through its socket. Otherwise this process becomes the
+    server that owns the store (`photofind serve` with HTTP switched on, never idling out): the
+    CLI's commands are answered by it too, and a second owner is refused."""
+    client = daemon_client(settings.store.data_dir)
+    if client is None:
+        from photofind.daemon.daemon import Daemon
+
+        if open_browser:
+            threading.Thread(target=_open_when_served, args=(settings,), daemon=True).start()
+        return Daemon(settings, [], watch=False, web_host=host).run()
     warning = exposure_warning(host)
     if warning:
         print(f"photofind: {warning}", file=sys.stderr, flush=True)
-    answerer = open_answerer(settings)  # StoreBusyError when another command owns the store
-    try:
-        from photofind.web.app import create_app
+    answerer = DaemonAnswerer(client)
+    from photofind.web.app import create_app
 
-        sock = listen(host, settings.web.port)
-        server = WebServer(create_app(answerer, settings, host=host, who=answerer.who), sock).start()
-        url = url_of(sock, host)
-        print(f"photofind web: {url} (answered by {answerer.who}; Ctrl-C stops it)", flush=True)
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        if open_browser:
-            webbrowser.open(url)
-        while not stop.wait(0.5):
-            if not server.thread.is_alive():
-                print("photofind: the web server stopped", file=sys.stderr)
-                return 1
-        server.stop()
-    finally:
-        answerer.close()
+    sock = listen(host, settings.web.port)
+    server = WebServer(create_app(answerer, settings, host=host, who=answerer.who), sock).start()
+    url = url_of(sock, host)
+    print(f"photofind web: {url} (answered by {answerer.who}; Ctrl-C stops it)", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    if open_browser:
+        webbrowser.open(url)
+    while not stop.wait(0.5):
+        if not server.thread.is_alive():
+            print("photofind: the web server stopped", file=sys.stderr)
+            return 1
+    server.stop()
     return 0
+
+
+def _open_when_served(settings: Settings) -> None:
+    """--open: the browser once the server has published its page's address in the lock file."""
+    from photofind.store.lock import LOCK_NAME, read_owner
+
+    for _ in range(1200):
+        url = read_owner(settings.store.data_dir / LOCK_NAME).get("web")
+        if url:
+            webbrowser.open(url)
+            return
+        time.sleep(0.1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -85,3 +86,15 @@ def test_killed_mid_run_then_rerun_leaves_a_consistent_store(tmp_path: Path, iso
         ids = store.vectors("pixel-32", "cosine").ids()
         assert referenced == ids and len(ids) == 900  # complete, no duplicates, no orphans
         assert store.catalog.counts()[0] == 900
+
+
+@pytest.mark.slow
+def test_status_without_a_server_never_opens_chroma(tmp_path: Path) -> None:
+    library(tmp_path / "photos", 3)
+    assert run("index", str(tmp_path / "photos"), "-m", "pixel").returncode == 0
+    res = run("status", "-m", "pixel", "--json", extra=["-X", "importtime"])
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "chromadb" not in imported_modules(res.stderr)  # counts and collections come from the catalog
+    data = json.loads(res.stdout)
+    assert [(c["model"], c["vectors"]) for c in data["collections"]] == [("pixel-32", 3)]
+    assert data["collections"][0]["hnsw"]["max_neighbors"] > 0

@@ -26,6 +26,7 @@ from photofind.api.requests import (
     Request,
     SearchRequest,
     StatusRequest,
+    StopRequest,
 )
 from photofind.daemon import server as server_module
 from photofind.daemon.protocol import DaemonClient
@@ -52,6 +53,7 @@ def examples(tmp_path: Path) -> list[Request]:
         LikeUploadRequest(data="aGVsbG8=", name="q.png", ranking=Ranking(filters=filters(tmp_path))),
         PhotoRequest(hash="cd" * 32, details=True),
         ActivityRequest(),
+        StopRequest(),
     ]
 
 
@@ -91,7 +93,7 @@ def serve(path: Path, dispatch: Any) -> SocketServer:
 
 
 def test_a_job_streams_progress_and_returns_its_answer(sock_path: Path) -> None:
-    def dispatch(request: Request, emit: Any) -> Any:
+    def dispatch(request: Request, emit: Any, gone: Any) -> Any:
         assert isinstance(request, IndexRequest) and request.full
         for done in range(1, 4):
             emit({"done": done, "total": 3, "skipped": 0})
@@ -108,7 +110,7 @@ def test_a_job_streams_progress_and_returns_its_answer(sock_path: Path) -> None:
 
 def test_heartbeats_keep_a_slow_answer_alive_past_the_idle_timeout(sock_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server_module, "HEARTBEAT", 0.1)
-    server = serve(sock_path, lambda request, emit: time.sleep(1.2) or "done")
+    server = serve(sock_path, lambda request, emit, gone: time.sleep(1.2) or "done")
     try:
         assert DaemonClient(sock_path, 42, idle_timeout=0.5).call(StatusRequest()) == "done"
     finally:
@@ -116,7 +118,7 @@ def test_heartbeats_keep_a_slow_answer_alive_past_the_idle_timeout(sock_path: Pa
 
 
 def test_core_errors_come_back_as_themselves(sock_path: Path) -> None:
-    def dispatch(request: Request, emit: Any) -> Any:
+    def dispatch(request: Request, emit: Any, gone: Any) -> Any:
         raise InputError("/x.jpg does not exist")
 
     server = serve(sock_path, dispatch)

@@ -18,22 +18,29 @@ from tests.web.procs import Server, wait_until
 pytestmark = pytest.mark.slow
 
 
-def test_web_owns_the_store_refuses_a_second_writer_and_stops_cleanly(lib: Lib, isolated_home: Path, tmp_path) -> None:
+def test_web_is_the_server_that_owns_the_store_answers_the_cli_and_refuses_a_second_owner(
+    lib: Lib, isolated_home: Path, tmp_path: Path
+) -> None:
     web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0", "-m", "pixel")
-    assert web.url.startswith("http://127.0.0.1:") and "answered by this process" in web.text()
-    assert "warning" not in web.text()
+    assert web.url.startswith("http://127.0.0.1:") and "warning" not in web.text()
     page = httpx.get(web.url + "status")
     assert page.status_code == 200 and "12 indexed" in page.text
-    second = web.cli("index", str(lib.root), "-m", "pixel")
+    assert f"answered by photofind web (pid {web.proc.pid})" in page.text
+    (lib / "photo_0007.jpg").unlink()
+    reindex = web.cli("reindex", "-m", "pixel")  # the CLI is answered by the page's server
+    assert reindex.returncode == 0, reindex.stderr
+    assert "11 indexed" in httpx.get(web.url + "status").text
+    second = web.cli("watch", str(lib.root), "-m", "pixel")
     assert second.returncode == 2
     assert f"photofind web (pid {web.proc.pid}) owns this index" in second.stderr and "stop it" in second.stderr
     assert web.stop() == 0
-    assert web.cli("reindex", "-m", "pixel", "-q").returncode == 0  # the lock went with it
+    assert "stopped; the index is consistent" in web.text()
 
 
 def test_any_address_but_loopback_is_explicit_and_warned_about(lib: Lib, isolated_home: Path, tmp_path) -> None:
     web = Server(isolated_home, tmp_path / "web.log", "web", "--host", "0.0.0.0", "--port", "0", "-m", "pixel")
-    assert "warning: serving on 0.0.0.0: anyone on every network this machine is on can see your photos" in web.text()
+    warning = "warning: serving on 0.0.0.0: anyone on every network this machine is on can see your photos"
+    assert web.text().count(warning) == 1
     port = web.url.rsplit(":", 1)[1].strip("/")
     assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
     assert httpx.get(f"http://127.0.0.1:{port}/", headers={"Host": "evil.example"}).status_code == 403

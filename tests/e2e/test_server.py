@@ -1,0 +1,201 @@
+"""The on-demand server with real processes: `photofind serve` started by a query, reused,
+idling out, killed mid-job, raced, waiting for a short command's lock, cancelled with Ctrl-C,
+and answering queries while an index job runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from photofind.store.lock import StoreLock, read_owner
+from photofind.store.store import Store
+from tests.images import library
+
+pytestmark = pytest.mark.slow
+PY = sys.executable
+
+
+@pytest.fixture
+def env(isolated_home: Path) -> Iterator[dict[str, str]]:
+    """Servers on, the pixel model; every server a test leaves behind is killed at its end."""
+    yield {**os.environ, "PHOTOFIND_SERVER_AUTOSTART": "true", "PHOTOFIND_MODEL": "pixel", "COLUMNS": "250"}
+    owner = read_owner(isolated_home / "photofind.lock")
+    if owner.get("pid") and StoreLock(isolated_home).is_held_elsewhere():
+        os.kill(owner["pid"], signal.SIGKILL)
+
+
+def cli(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def server_pid(home: Path) -> int | None:
+    owner = read_owner(home / "photofind.lock")
+    return owner.get("pid") if owner.get("command") == "serve" and StoreLock(home).is_held_elsewhere() else None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def wait_until(check, timeout: float = 60.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def rows(home: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{home / 'catalog.sqlite'}?mode=ro", uri=True, timeout=1) as con:
+            return con.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def consistent(home: Path, n: int) -> None:
+    with Store(home, "check") as store:
+        referenced = store.catalog.referenced_hashes()
+        assert referenced == store.vectors("pixel-32", "cosine").ids() and len(referenced) == n
+
+
+def test_started_by_a_query_reused_then_idles_out(tmp_path: Path, isolated_home: Path, env: dict[str, str]) -> None:
+    files = library(tmp_path / "photos", 8)
+    env = {**env, "PHOTOFIND_SERVER_IDLE_MINUTES": "0.05"}  # 3 s
+    done = cli(env, "index", str(tmp_path / "photos"))
+    assert done.returncode == 0, done.stderr
+    first = server_pid(isolated_home)
+    assert first is not None and "8 embedded with pixel-32" in done.stdout
+    res = cli(env, "like", str(files[1]), "-k", "2", "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["query_was_indexed"] is True
+    assert server_pid(isolated_home) == first  # the same server answered: none was started
+    status = json.loads(cli(env, "status", "--json").stdout)
+    assert status["daemon_pid"] == first and status["files"] == 8
+    wait_until(lambda: not alive(first), timeout=30, what="the idle server exits")
+    assert "no requests for" in (isolated_home / "server.log").read_text()
+    # status never starts one; like does, and gets the same answer from it
+    assert json.loads(cli(env, "status", "--json").stdout)["daemon_pid"] is None
+    assert server_pid(isolated_home) is None
+    again = cli(env, "like", str(files[1]), "-k", "2", "--json")
+    assert json.loads(again.stdout)["matches"] == json.loads(res.stdout)["matches"]
+    assert server_pid(isolated_home) not in (None, first)
+
+
+def test_two_commands_racing_to_start_it_end_with_one_server(tmp_path: Path, isolated_home: Path,
+                                                             env: dict[str, str]) -> None:
+    files = library(tmp_path / "photos", 4)
+    assert cli({**env, "PHOTOFIND_SERVER_AUTOSTART": "false"}, "index", str(tmp_path / "photos")).returncode == 0
+    procs = [subprocess.Popen([PY, "-m", "photofind", "like", str(files[0]), "--json"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [o[1] for o in outs]
+    pid = server_pid(isolated_home)
+    assert pid is not None
+    serving = subprocess.run(["pgrep", "-f", f"photofind --data-dir {isolated_home} serve"],
+                             capture_output=True, text=True)
+    assert [int(p) for p in serving.stdout.split()] == [pid]  # the losers exited
+
+
+def test_killed_mid_job_then_the_next_command_finishes_it(tmp_path: Path, isolated_home: Path,
+                                                          env: dict[str, str]) -> None:
+    root = tmp_path / "photos"
+    library(root, 600, size=(96, 72))
+    env = {**env, "PHOTOFIND_MODEL_BATCH_SIZE": "2"}
+    job = subprocess.Popen([PY, "-m", "photofind", "index", str(root), "-q"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: rows(isolated_home) >= 40, what="the job under way")
+    pid = server_pid(isolated_home)
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    _, err = job.communicate(timeout=60)
+    assert job.returncode == 2 and f"photofind serve (pid {pid})" in err and "Traceback" not in err
+    again = cli(env, "index", str(root))
+    assert again.returncode == 0, again.stderr
+    assert server_pid(isolated_home) not in (None, pid)
+    cli(env, "serve", "--stop")
+    consistent(isolated_home, 600)
+
+
+def test_ctrl_c_cancels_the_job_cleanly_and_the_server_goes_on(tmp_path: Path, isolated_home: Path,
+                                                              env: dict[str, str]) -> None:
+    root = tmp_path / "photos"
+    library(root, 600, size=(96, 72))
+    env = {**env, "PHOTOFIND_MODEL_BATCH_SIZE": "2"}
+    job = subprocess.Popen([PY, "-m", "photofind", "index", str(root)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: rows(isolated_home) >= 40, what="the job under way")
+    job.send_signal(signal.SIGINT)
+    _, err = job.communicate(timeout=60)
+    assert job.returncode == 130, err
+    assert "cancelled: photofind serve" in err and "stops this job after the batch in flight" in err
+    wait_until(lambda: "cancelled by its client" in (isolated_home / "server.log").read_text(), what="cancel logged")
+    status = json.loads(cli(env, "status", "--json").stdout)
+    assert 0 < status["files"] < 600 and status["daemon_pid"] == server_pid(isolated_home)
+    finish = cli(env, "index", str(root), "-q")
+    assert finish.returncode == 0, finish.stderr
+    cli(env, "serve", "--stop")
+    consistent(isolated_home, 600)
+
+
+def test_queries_are_answered_while_an_index_job_runs(tmp_path: Path, isolated_home: Path,
+                                                      env: dict[str, str]) -> None:
+    root = tmp_path / "photos"
+    files = library(root, 400, size=(96, 72))
+    env = {**env, "PHOTOFIND_MODEL_BATCH_SIZE": "4"}
+    assert cli(env, "index", str(root / "none"), timeout=60).returncode == 2  # not a folder: nothing started
+    job = subprocess.Popen([PY, "-m", "photofind", "index", str(root), "-q"], env=env)
+    seen: list[int] = []
+    while job.poll() is None:
+        res = cli(env, "status", "--json")
+        if res.returncode == 0:
+            seen.append(json.loads(res.stdout)["files"])
+    assert job.returncode == 0
+    growing = [n for n in seen if 0 < n < 400]
+    assert growing and growing == sorted(growing)  # answered mid-job, from what was indexed so far
+    res = cli(env, "like", str(files[7]), "-k", "1", "--json")
+    assert res.returncode == 0 and json.loads(res.stdout)["query_was_indexed"] is True
+
+
+def test_a_starting_server_waits_for_a_short_commands_lock(tmp_path: Path, isolated_home: Path,
+                                                         env: dict[str, str]) -> None:
+    library(tmp_path / "photos", 3)
+    assert cli({**env, "PHOTOFIND_SERVER_AUTOSTART": "false"}, "index", str(tmp_path / "photos")).returncode == 0
+    held = StoreLock(isolated_home)
+    held.acquire("status")  # a short command, as it would hold the store
+    release = threading.Timer(2.0, held.release)
+    release.start()
+    res = cli(env, "like", str(tmp_path / "photos" / "photo_0001.jpg"), "--json")
+    release.join()
+    assert res.returncode == 0, res.stderr
+    assert "waiting for it to finish" in (isolated_home / "server.log").read_text()
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path, isolated_home: Path, env: dict[str, str]) -> None:
+    library(tmp_path / "photos", 30)
+    assert cli(env, "index", str(tmp_path / "photos")).returncode == 0
+    for args in (["status", "--json"], ["like", str(tmp_path / "photos" / "photo_0001.jpg"), "-k", "30"]):
+        proc = subprocess.Popen([PY, "-m", "photofind", *args], env={**env, "COLUMNS": "80"},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None
+        proc.stdout.close()  # as `| head` does once it has read enough: here before the first line
+        assert proc.stderr is not None
+        err = proc.stderr.read().decode()
+        proc.stderr.close()
+        proc.wait(timeout=60)
+        assert err == "" and proc.returncode == 141, (args, proc.returncode, err)
