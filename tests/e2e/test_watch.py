@@ -101,12 +101,13 @@ def wait_until(check: Callable[[], bool], timeout: float = 30.0, what: str = "")
     raise AssertionError(f"no convergence within {timeout} s: {what}")
 
 
-def on_disk(root: Path) -> dict[str, str]:
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*.jpg") if p.is_file()}
+def on_disk(*roots: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for root in roots for p in root.rglob("*.jpg")
+            if p.is_file()}
 
 
-def assert_store_matches_disk(home: Path, root: Path) -> None:
-    disk = on_disk(root)
+def assert_store_matches_disk(home: Path, *roots: Path) -> None:
+    disk = on_disk(*roots)
     with Store(home, "check") as store:
         rows = {r.path: r.hash for r in store.catalog.iter_ok()}
         ids = store.vectors("pixel-32", "cosine").ids()
@@ -202,21 +203,26 @@ def test_like_through_the_daemon_sees_a_photo_added_seconds_ago(tmp_path: Path, 
         assert w.stop() == 0
 
 
-def test_second_writer_exits_2_and_a_killed_daemons_lock_is_recovered(tmp_path: Path, home: Path) -> None:
+def test_index_is_a_job_of_the_running_watch_a_second_watch_exits_2_and_a_killed_lock_is_recovered(
+    tmp_path: Path, home: Path
+) -> None:
     root = tmp_path / "photos"
     library(root, 3)
     w = Watch(home, root, tmp_path / "watch.log")
     wait_until(converged(w, root))
-    res = w.cli("index", str(root), "-m", "pixel")
-    assert res.returncode == 2
-    assert f"photofind watch (pid {w.proc.pid}) owns this index" in res.stderr
+    more = tmp_path / "more"
+    library(more, 2, start=30)
+    res = w.cli("index", str(more), "-m", "pixel")  # a job inside the watch, which then follows the folder
+    assert res.returncode == 0 and "2 embedded" in res.stdout, res.stderr
+    library(more, 1, start=40)
+    wait_until(lambda: w.status()["files"] == 6, what="a photo added to the newly indexed folder")
     second = subprocess.run([PY, "-m", "photofind", "watch", str(root), "-m", "pixel"],
                             capture_output=True, text=True, env=w.env, timeout=60)
     assert second.returncode == 2 and str(w.proc.pid) in second.stderr
     assert w.stop(signal.SIGKILL) == -signal.SIGKILL
     res = w.cli("index", str(root), "-m", "pixel")
     assert res.returncode == 0, res.stderr  # the dead owner's lock is gone; the stale socket is ignored
-    assert_store_matches_disk(home, root)
+    assert_store_matches_disk(home, root, more)
 
 
 def test_sigterm_mid_batch_exits_0_consistent_and_restart_completes(tmp_path: Path, home: Path) -> None:
