@@ -21,6 +21,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -175,7 +176,12 @@ def main() -> None:
     p.add_argument("--workdir", help="keep files here (default: a new temp dir)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = p.parse_args()
-    results = Bench(args).run()
+    bench = Bench(args)
+    try:
+        results = bench.run()
+    finally:
+        if not args.workdir:
+            shutil.rmtree(bench.work, ignore_errors=True)
     if args.json:
         print(json.dumps(results, indent=2))
         return
