@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Sequence
 from photofind.store.catalog import Catalog, FileRow
 from photofind.embedders.base import Embedder
 from photofind.errors import NotAnImageError
-from photofind.media.fingerprint import phash
+from photofind.media.fingerprint import Fingerprint, fingerprint
 from photofind.media.hashing import sha256_file
 from photofind.results import IndexReport
 from photofind.media.images import open_image
@@ -77,6 +77,7 @@ class _Item:
     prepared: Any = None
     meta: dict[str, Any] | None = None
     error: str | None = None
+    fp: Fingerprint | None = None  # for dupes
 
 
 class Indexer:
@@ -178,6 +179,8 @@ class Indexer:
                 self.vectors.delete(sorted(orphans))
                 ids -= orphans
                 report.collected = len(orphans)
+            with self.catalog.transaction():
+                self.catalog.sweep_fingerprints()  # model-independent: gone once no file holds the content
             self._stamp()
             stopped = self.stop is not None and self.stop.is_set()
             if not stopped and ids == self.catalog.referenced_hashes():
@@ -209,10 +212,11 @@ class Indexer:
             prepared = self.embedder.prepare(image)
         except NotAnImageError as exc:
             return _Item(st, digest, error=str(exc))
-        meta: dict[str, Any] = {"width": info.width, "height": info.height, "phash": phash(image)}
+        meta: dict[str, Any] = {"width": info.width, "height": info.height}
         if info.taken:
             meta["taken"] = info.taken
-        return _Item(st, digest, prepared, meta)
+        # for dupes, from the upright image already decoded (at least the model's input size)
+        return _Item(st, digest, prepared, meta, fp=fingerprint(image, info.width, info.height, info.taken))
 
     def _run(self, work: list[tuple[FileStat, str | None]], existing: set[str], report: IndexReport) -> None:
         if not work:
@@ -261,7 +265,8 @@ class Indexer:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _flush(self, batch: list[_Item], rows: list[FileRow], written: set[str], report: IndexReport) -> None:
-        """Vectors first, then the rows that point at them, in one catalog transaction."""
+        """Vectors first, then the rows that point at them (and the content's fingerprints), in
+        one catalog transaction."""
         vectors = self.embedder.embed_prepared([b.prepared for b in batch]) if batch else None
         with self.write_lock:
             if batch:
@@ -273,6 +278,7 @@ class Indexer:
                 report.embedded += len(batch)
             if rows:
                 with self.catalog.transaction():
+                    self.catalog.put_fingerprints([(b.hash, b.fp) for b in batch if b.hash and b.fp])
                     self.catalog.upsert(rows)
         batch.clear()
         rows.clear()

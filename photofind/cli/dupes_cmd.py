@@ -8,6 +8,7 @@ import typer
 
 from photofind.cli import options
 from photofind.cli.common import console, handles_errors, load_settings
+from photofind.dupes import MAX_DISTANCE
 
 if TYPE_CHECKING:
     from photofind.dupes import DupesReport
@@ -22,8 +23,7 @@ def render_dupes(report: "DupesReport") -> None:
         console.print("no duplicates found")
         return
     for i, g in enumerate(report.groups, start=1):
-        what = "identical files" if g.kind == "exact" else f"the same photo (pHash distance ≤ {g.distance})"
-        table = Table(title=f"group {i}: {len(g.members)} {what}", title_justify="left")
+        table = Table(title=f"group {i}: {len(g.members)} files, {g.why()}", title_justify="left")
         for col in ("keep", "path", "size", "resolution", "taken"):
             table.add_column(col, justify="right" if col in ("size", "resolution") else "left")
         for m in g.members:
@@ -32,7 +32,9 @@ def render_dupes(report: "DupesReport") -> None:
                           (m.taken or "").replace("T", " "))
         console.print(table)
     exact = sum(g.kind == "exact" for g in report.groups)
-    console.print(f"{exact} exact and {len(report.groups) - exact} near-duplicate groups; "
+    loose = any(g.how == "loose" for g in report.groups)
+    near = "visually similar (--loose: not verified tile by tile)" if loose else "verified near-duplicate"
+    console.print(f"{exact} exact and {len(report.groups) - exact} {near} groups; "
                   "photofind deletes nothing: remove the files you do not want yourself")
 
 
@@ -40,11 +42,14 @@ def render_dupes(report: "DupesReport") -> None:
 def dupes(
     ctx: typer.Context,
     near: bool = typer.Option(True, "--near/--exact-only", help="Also find resized, re-encoded or cropped copies."),
-    max_distance: int = typer.Option(12, "--max-distance", help="Near: most pHash bits (of 64) that may differ."),
+    max_distance: int = typer.Option(MAX_DISTANCE, "--max-distance", help="Near: most pHash bits (of 64) that may differ."),
+    loose: bool = typer.Option(False, "--loose", help="Near: the pHash test alone, without the tile-by-tile check: "
+                               "groups visually similar photos, not only true copies."),
     model: Optional[str] = options.MODEL,
     as_json: bool = options.JSON,
 ) -> None:
-    """List duplicate photos: identical files, and the same photo resized or re-encoded."""
+    """List duplicate photos: identical files, and the same photo resized, re-encoded or lightly
+    cropped, verified tile by tile (--loose: visually similar)."""
     from photofind.cli.render import dumps
     from photofind.cli.route import answer
     from photofind.dupes import DupesReport, find_dupes
@@ -53,9 +58,10 @@ def dupes(
 
     def local(store: Any, embedder: Any) -> DupesReport:
         return find_dupes(store.catalog, store.vectors(embedder.id, settings.space), near=near,
-                          max_distance=max_distance)
+                          max_distance=max_distance, loose=loose)
 
-    report = answer(settings, "dupes", {"near": near, "max_distance": max_distance}, local, DupesReport.from_json)
+    args = {"near": near, "max_distance": max_distance, "loose": loose}
+    report = answer(settings, "dupes", args, local, DupesReport.from_json)
     if as_json:
         print(dumps(report.to_json()))
     else:

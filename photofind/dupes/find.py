@@ -1,83 +1,32 @@
-"""True duplicates, never merely similar photos.
+"""find_dupes: exact groups from SQL, then near groups from candidate pairs that pass the
+global test (pHash) and, unless loose, the local one (every tile of the aligned thumbnails).
 
-- exact: the same bytes (content hash) under several paths;
-- near: the same photo resized, re-encoded, lightly cropped or stored rotated with an EXIF
-  tag. Candidates are each photo's nearest neighbours in the model's index; a pair is kept
-  only if the perceptual hashes of the two upright pictures are within `max_distance` bits,
-  which two shots of one scene, with things moved, are not.
-
-Each group names a keeper (largest resolution, then oldest) and nothing is ever deleted.
+Memory stays bounded by the library's pHashes (8 bytes each, plus ids): vectors are read a page
+at a time, thumbnails only for the pairs being verified. Each group names a keeper (largest
+resolution, then oldest); nothing is ever deleted.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Callable
 
-from photofind.store.catalog import Catalog
+import numpy as np
+
+from photofind.dupes import MAX_DISTANCE, NEIGHBOURS
+from photofind.dupes import candidates as cand
+from photofind.dupes.report import DupesReport, Group, Member, keeper
+from photofind.dupes.verify import compare
 from photofind.errors import NotAnImageError
-from photofind.media.fingerprint import hamming, phash
-from photofind.media.images import open_image
+from photofind.media.fingerprint import Fingerprint, fingerprint_file
+from photofind.store.catalog import Catalog, FileRow
 from photofind.store.vectors import VectorStore
 
-NEIGHBOURS = 8  # candidates asked of the index per photo
-MAX_DISTANCE = 12  # of 64 bits; measured: resize/re-encode 0-2, 4% crop 6-12, objects moved 22-32
+FILL_COMMIT = 200  # fingerprints computed on demand are committed this often (resumable)
+VERIFY_CHUNK = 4096  # pairs verified per batch of thumbnails read
+FULL_CHECK = 40  # groups up to this size have every pair verified, larger ones each against its first
 
-
-@dataclass(frozen=True)
-class Member:
-    path: str
-    bytes: int
-    width: int | None
-    height: int | None
-    taken: str | None  # EXIF date, else the file time recorded at index time
-    hash: str
-
-
-@dataclass(frozen=True)
-class Group:
-    kind: str  # "exact" or "near"
-    members: list[Member]
-    keeper: str  # suggested: the largest resolution, then the oldest
-    distance: int  # largest pHash distance inside the group (0 for exact)
-
-
-@dataclass(frozen=True)
-class DupesReport:
-    model: str
-    groups: list[Group]
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "DupesReport":
-        return cls(data["model"], [Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["distance"])
-                                   for g in data["groups"]])
-
-
-def keeper(members: list[Member]) -> str:
-    def key(m: Member) -> tuple[int, str]:
-        pixels = (m.width or 0) * (m.height or 0)
-        return (-pixels, m.taken or "9999")
-
-    return min(members, key=key).path
-
-
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
+Progress = Callable[[int, int], None]
 
 
 def find_dupes(
@@ -86,64 +35,175 @@ def find_dupes(
     *,
     near: bool = True,
     max_distance: int = MAX_DISTANCE,
-    on_progress: Callable[[int, int], None] | None = None,
+    loose: bool = False,
+    on_progress: Progress | None = None,
 ) -> DupesReport:
-    rows = list(catalog.iter_ok())
-    by_hash: dict[str, list] = {}
-    for r in rows:
-        by_hash.setdefault(r.hash, []).append(r)
-    stored = vectors.get(list(by_hash)) if by_hash else {}  # hash -> (vector, metadata), one read
-    meta = {h: m for h, (_, m) in stored.items()}
-
-    def members(digest: str) -> list[Member]:
-        m = meta.get(digest, {})
-        out = []
-        for r in by_hash[digest]:
-            taken = m.get("taken") or datetime.fromtimestamp(r.mtime_ns / 1e9).isoformat(timespec="seconds")
-            out.append(Member(r.path, r.size, m.get("width"), m.get("height"), taken, digest))
-        return out
-
-    groups: list[Group] = []
-    grouped: set[str] = set()
+    """`near=False` (--exact-only) reads the catalog only: Chroma is never opened."""
+    exact = list(catalog.exact_groups())
+    near_groups: list[tuple[list[str], int, float | None]] = []
     if near:
-        hashes = sorted(h for h in by_hash if h in meta)
-        prints = {h: _phash_of(h, meta[h], by_hash[h][0].path) for h in hashes}
-        uf = _UnionFind()
-        worst: dict[tuple[str, str], int] = {}
-        for i, h in enumerate(hashes):
-            for hit in vectors.query(stored[h][0], NEIGHBOURS + 1):
-                other = hit.id
-                if other == h or other not in prints or prints[h] is None or prints[other] is None:
-                    continue
-                d = hamming(prints[h], prints[other])  # type: ignore[arg-type]
-                if d <= max_distance:
-                    uf.union(h, other)
-                    worst[tuple(sorted((h, other)))] = d  # type: ignore[index]
-            if on_progress:
-                on_progress(i + 1, len(hashes))
-        clusters: dict[str, list[str]] = {}
-        for h in hashes:
-            clusters.setdefault(uf.find(h), []).append(h)
-        for cluster in clusters.values():
-            if len(cluster) < 2:
-                continue
-            ms = [m for h in sorted(cluster) for m in members(h)]
-            dist = max((d for (a, b), d in worst.items() if a in cluster and b in cluster), default=0)
-            groups.append(Group("near", ms, keeper(ms), dist))
-            grouped.update(cluster)
-    for digest, rs in sorted(by_hash.items()):
-        if len(rs) > 1 and digest not in grouped:  # exact copies inside a near group are listed there
-            ms = members(digest)
-            groups.append(Group("exact", ms, keeper(ms), 0))
+        fill_fingerprints(catalog, on_progress)
+        near_groups = _near(catalog, vectors, max_distance, loose, on_progress)
+    in_near = {h for hashes, _, _ in near_groups for h in hashes}
+    exact = [rows for rows in exact if rows[0].hash not in in_near]  # listed in their near group
+    wanted = in_near | {rows[0].hash for rows in exact}
+    prints = catalog.fingerprints(wanted)
+    missing = wanted - set(prints)
+    if missing:  # --exact-only on an older store: fingerprints of these only
+        fill_fingerprints(catalog, None, only=missing)
+        prints.update(catalog.fingerprints(missing))
+    rows = catalog.rows_for(in_near)
+    groups = [_group(_members(group, prints), "exact", 0, None) for group in exact]
+    for hashes, worst_bits, worst_tile in near_groups:
+        members = [m for h in sorted(hashes) for m in _members(rows.get(h, []), prints)]
+        groups.append(_group(members, "loose" if loose else "verified", worst_bits, worst_tile))
     groups.sort(key=lambda g: (g.kind != "exact", g.members[0].path))
     return DupesReport(vectors.embedder_id, groups)
 
 
-def _phash_of(digest: str, meta: dict[str, Any], path: str) -> str | None:
-    """Stored at index time; computed now for vectors indexed before photofind kept it."""
-    if meta.get("phash"):
-        return str(meta["phash"])
-    try:
-        return phash(open_image(path, min_side=64)[0])
-    except NotAnImageError:
-        return None
+def fill_fingerprints(catalog: Catalog, on_progress: Progress | None, only: set[str] | None = None) -> int:
+    """Fingerprints of content indexed before photofind kept them: decoded once from one of
+    its files and stored. Returns how many were added."""
+    todo = [(h, p) for h, p in catalog.without_fingerprint() if only is None or h in only]
+    done: list[tuple[str, Fingerprint]] = []
+    for i, (digest, path) in enumerate(todo, start=1):
+        try:
+            done.append((digest, fingerprint_file(path)))
+        except (NotAnImageError, OSError):
+            pass  # gone or unreadable since it was indexed: the next index sorts it out
+        if len(done) >= FILL_COMMIT or i == len(todo):
+            with catalog.transaction():
+                catalog.put_fingerprints(done)
+            done = []
+        if on_progress:
+            on_progress(i, len(todo))
+    return len(todo)
+
+
+def _near(
+    catalog: Catalog, vectors: VectorStore, max_distance: int, loose: bool, on_progress: Progress | None
+) -> list[tuple[list[str], int, float | None]]:
+    hashes, phashes = [], []
+    for h, p in catalog.phashes():
+        hashes.append(h)
+        phashes.append(p)
+    codes = cand.codes(phashes)
+    del phashes
+    index = {h: i for i, h in enumerate(hashes)}
+    found = [cand.bucket_pairs(codes, max_distance)]
+    seen = 0
+
+    def page(n: int) -> None:
+        nonlocal seen
+        seen += n
+        if on_progress:
+            on_progress(seen, len(hashes))
+
+    found += list(cand.neighbour_pairs(vectors, index, codes, max_distance, NEIGHBOURS, page))
+    pairs = cand.unique(found)
+    del found, index
+    bits = cand.bits(codes, pairs)
+    if loose:
+        kept = {(int(a), int(b)): (int(d), None) for (a, b), d in zip(pairs, bits)}
+    else:
+        kept = _verify(catalog, hashes, pairs, bits)
+    clusters = _clusters(len(hashes), kept)
+    out = []
+    for members in clusters:
+        for part in _split(catalog, hashes, codes, members, kept, max_distance, loose):
+            if len(part) > 1:
+                inside = [kept[(a, b)] for a in part for b in part if (a, b) in kept]
+                tiles = [t for _, t in inside if t is not None]
+                out.append(([hashes[i] for i in part], max(d for d, _ in inside), max(tiles) if tiles else None))
+    return out
+
+
+def _verify(
+    catalog: Catalog, hashes: list[str], pairs: np.ndarray, bits: np.ndarray
+) -> dict[tuple[int, int], tuple[int, float | None]]:
+    """The candidate pairs whose thumbnails agree tile by tile, with their figures."""
+    kept: dict[tuple[int, int], tuple[int, float | None]] = {}
+    for start in range(0, len(pairs), VERIFY_CHUNK):
+        chunk = pairs[start : start + VERIFY_CHUNK]
+        prints = catalog.fingerprints({hashes[i] for i in chunk.ravel()})
+        for (a, b), d in zip(chunk.tolist(), bits[start : start + VERIFY_CHUNK].tolist()):
+            pa, pb = prints.get(hashes[a]), prints.get(hashes[b])
+            if pa and pb:
+                match = compare(pa.thumb, (pa.width, pa.height), pb.thumb, (pb.width, pb.height))
+                if match.same():
+                    kept[(a, b)] = (d, round(match.tile_diff, 2))
+    return kept
+
+
+def _clusters(n: int, kept: dict[tuple[int, int], object]) -> list[list[int]]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in kept:
+        parent[find(a)] = find(b)
+    out: dict[int, list[int]] = {}
+    for x in {i for pair in kept for i in pair}:
+        out.setdefault(find(x), []).append(x)
+    return [sorted(v) for v in out.values() if len(v) > 1]
+
+
+def _split(
+    catalog: Catalog,
+    hashes: list[str],
+    codes: np.ndarray,
+    members: list[int],
+    kept: dict[tuple[int, int], tuple[int, float | None]],
+    max_distance: int,
+    loose: bool,
+) -> list[list[int]]:
+    """A chain A~B~C does not make A~C: place each member in the first group whose members it
+    all matches (up to FULL_CHECK of them), checking the pairs not yet compared."""
+    if len(members) == 2:
+        return [members]
+    prints = {} if loose else catalog.fingerprints(hashes[i] for i in members)
+    differ: set[tuple[int, int]] = set()
+
+    def same(a: int, b: int) -> bool:
+        a, b = min(a, b), max(a, b)
+        if (a, b) in kept:
+            return True
+        if (a, b) in differ:
+            return False
+        d = int(np.bitwise_count(codes[a] ^ codes[b]))
+        tile = None
+        if d <= max_distance and not loose:
+            pa, pb = prints.get(hashes[a]), prints.get(hashes[b])
+            match = compare(pa.thumb, (pa.width, pa.height), pb.thumb, (pb.width, pb.height)) if pa and pb else None
+            tile = round(match.tile_diff, 2) if match and match.same() else None
+        if d > max_distance or (not loose and tile is None):
+            differ.add((a, b))
+            return False
+        kept[(a, b)] = (d, tile)
+        return True
+
+    groups: list[list[int]] = []
+    for m in members:
+        home = next((g for g in groups if all(same(m, o) for o in g[:FULL_CHECK])), None)
+        if home is None:
+            groups.append([m])
+        else:
+            home.append(m)
+    return groups
+
+
+def _members(rows: list[FileRow], prints: dict[str, Fingerprint]) -> list[Member]:
+    out = []
+    for r in rows:
+        f = prints.get(r.hash or "")
+        taken = (f.taken if f else None) or datetime.fromtimestamp(r.mtime_ns / 1e9).isoformat(timespec="seconds")
+        out.append(Member(r.path, r.size, f.width if f else None, f.height if f else None, taken, r.hash or ""))
+    return out
+
+
+def _group(members: list[Member], how: str, bits: int, tile: float | None) -> Group:
+    return Group("exact" if how == "exact" else "near", members, keeper(members), how, bits, tile)

@@ -12,9 +12,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-SCHEMA_VERSION = 1
+if TYPE_CHECKING:
+    from photofind.media.fingerprint import Fingerprint
+
+SCHEMA_VERSION = 2
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE files (
@@ -30,7 +33,20 @@ MIGRATIONS: dict[int, str] = {
     CREATE TABLE roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # What `dupes` compares, per content hash, whatever the model: pHash and a 4 KB thumbnail.
+    # Stores from version 1 start empty; `dupes` fills in what is missing.
+    2: """
+    CREATE TABLE fingerprints (
+        hash TEXT PRIMARY KEY,
+        phash TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        taken TEXT,
+        thumb BLOB NOT NULL
+    );
+    """,
 }
+CHUNK = 500  # hashes per "IN (...)": far below SQLite's variable limit
 
 
 @dataclass(frozen=True)
@@ -169,6 +185,74 @@ class Catalog:
         )
         return [FileRow(*r) for r in cur]
 
+    def exact_groups(self) -> Iterator[list[FileRow]]:
+        """Rows of each content hash that more than one indexed path holds, one list per hash,
+        streamed from SQL: no vector is needed to find identical files."""
+        cur = self.db.execute(
+            "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE status = 'ok' AND hash IN"
+            " (SELECT hash FROM files WHERE status = 'ok' GROUP BY hash HAVING COUNT(*) > 1) ORDER BY hash, path"
+        )
+        group: list[FileRow] = []
+        for r in cur:
+            if group and group[0].hash != r[1]:
+                yield group
+                group = []
+            group.append(FileRow(*r))
+        if group:
+            yield group
+
+    def rows_for(self, hashes: Iterable[str]) -> dict[str, list[FileRow]]:
+        """hash -> its indexed rows, by path."""
+        found: dict[str, list[FileRow]] = {}
+        for chunk in _chunks(hashes):
+            for r in self.db.execute(
+                "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE status = 'ok'"
+                f" AND hash IN ({','.join('?' * len(chunk))}) ORDER BY path",
+                chunk,
+            ):
+                found.setdefault(r[1], []).append(FileRow(*r))
+        return found
+
+    # -- fingerprints (dupes) ----------------------------------------------------------------
+    def put_fingerprints(self, prints: Iterable[tuple[str, "Fingerprint"]]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO fingerprints (hash, phash, width, height, taken, thumb) VALUES (?, ?, ?, ?, ?, ?)",
+            [(h, f.phash, f.width, f.height, f.taken, f.thumb) for h, f in prints],
+        )
+
+    def fingerprints(self, hashes: Iterable[str]) -> dict[str, "Fingerprint"]:
+        from photofind.media.fingerprint import Fingerprint
+
+        found = {}
+        for chunk in _chunks(hashes):
+            for h, *rest in self.db.execute(
+                "SELECT hash, phash, width, height, taken, thumb FROM fingerprints"
+                f" WHERE hash IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[h] = Fingerprint(*rest)
+        return found
+
+    def phashes(self) -> Iterator[tuple[str, str]]:
+        """(hash, pHash) of every indexed content, by hash."""
+        return self.db.execute(
+            "SELECT hash, phash FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
+            " ORDER BY hash"
+        )
+
+    def without_fingerprint(self) -> list[tuple[str, str]]:
+        """(hash, one of its paths) of indexed content with no fingerprint yet (older stores)."""
+        return self.db.execute(
+            "SELECT hash, MIN(path) FROM files WHERE status = 'ok'"
+            " AND hash NOT IN (SELECT hash FROM fingerprints) GROUP BY hash ORDER BY hash"
+        ).fetchall()
+
+    def sweep_fingerprints(self) -> int:
+        """Forget the fingerprints of content no indexed file holds any more."""
+        return self.db.execute(
+            "DELETE FROM fingerprints WHERE hash NOT IN (SELECT hash FROM files WHERE status = 'ok')"
+        ).rowcount
+
     # -- meta --------------------------------------------------------------------------------
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
@@ -176,6 +260,12 @@ class Catalog:
     def get_meta(self, key: str) -> str | None:
         r = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return r[0] if r else None
+
+
+def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+    items = list(items)
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
 
 
 class _Transaction:

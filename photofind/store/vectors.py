@@ -155,11 +155,13 @@ class VectorStore:
         col = self.collection()
         if col is None or not ids:
             return {}
-        got = col.get(ids=list(ids), include=["embeddings", "metadatas"])
-        return {
-            i: (np.asarray(e, dtype=np.float32), m or {})
-            for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"])
-        }
+        found = {}
+        ids = list(ids)
+        for start in range(0, len(ids), self.max_batch):  # one call for 32,764 ids fails in SQLite
+            got = col.get(ids=ids[start : start + self.max_batch], include=["embeddings", "metadatas"])
+            for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"]):
+                found[i] = (np.asarray(e, dtype=np.float32), m or {})
+        return found
 
     def query(self, vector: np.ndarray, n: int) -> list[Hit]:
         col = self.collection()
@@ -187,6 +189,19 @@ class VectorStore:
             if len(got["ids"]) < chunk:
                 return
             offset += len(got["ids"])
+
+
+    def neighbours(self, vectors: np.ndarray, n: int, batch: int = 256) -> list[list[str]]:
+        """The ids of the n nearest stored vectors to each row, asked `batch` rows a call."""
+        col = self.collection()
+        if col is None or n <= 0 or len(vectors) == 0:
+            return [[] for _ in range(len(vectors))]
+        n = min(n, col.count())
+        found: list[list[str]] = []
+        for start in range(0, len(vectors), batch):
+            res = col.query(query_embeddings=vectors[start : start + batch], n_results=n, include=[])
+            found.extend(res["ids"])
+        return found
 
 
 def photofind_collections(client: Any) -> list[Any]:
