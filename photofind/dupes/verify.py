@@ -19,6 +19,7 @@ from photofind.media.fingerprint import THUMB
 WINDOW, STRIDE = 6, 3  # tiles of 6x6 px every 3 px; measured best of 4-16 px (scripts/dupes_quality.py)
 MARGINS = np.arange(-6, 7) / 100  # crop per side searched, -6 %..6 % (copies are cropped <= 5 %)
 MAX_ASPECT = 0.12  # |log(aspect ratio)| two copies may differ by: a 5 % crop of each side is 0.105
+MAX_SHIFT = 20.0  # grey levels of brightness a copy may have gained or lost
 MIN_VALID = 0.5  # a tile counts when at least half of it lies inside the other picture
 # Largest tile difference (% of full scale) of a true copy. Measured by scripts/dupes_quality.py
 # on 60 originals (README): copies (resize, JPEG q20, EXIF rotation, crops <= 5 %, PNG, and
@@ -77,18 +78,18 @@ def _axis(profile_a: np.ndarray, profile_b: np.ndarray) -> tuple[int, int]:
 
 
 def _fit(a: np.ndarray, b: np.ndarray, m: tuple[int, ...]) -> tuple[float, np.ndarray, np.ndarray]:
-    """a cropped by margins m = (left, right, top, bottom) onto b's grid, its gain and offset
-    fitted by least squares over the overlap (held to +-25 %: a brightened copy is still the
-    same photo). Returns (mean residual, fitted a, overlap mask)."""
+    """a cropped by margins m = (left, right, top, bottom) onto b's grid, its contrast and
+    brightness fitted over the overlap, within +-25 % and +-MAX_SHIFT: a brightened copy is
+    still the same photo, a grey frame is not a black one. Returns (mean residual, fitted a, mask)."""
     mats, valid = _resamplers()
     n = len(MARGINS)
     ix, iy = m[0] * n + m[1], m[2] * n + m[3]
     mapped = mats[iy] @ a @ mats[ix].T
     mask = np.outer(valid[iy], valid[ix])
     x, y = mapped[mask], b[mask]
-    var = float(x.var())
-    gain = float(np.clip(((x - x.mean()) * (y - y.mean())).mean() / var, 0.8, 1.25)) if var > 1e-6 else 1.0
-    fitted = gain * mapped + float(y.mean() - gain * x.mean())
+    mx, my, var = float(x.mean()), float(y.mean()), float(x.var())
+    gain = float(np.clip(((x - mx) * (y - my)).mean() / var, 0.8, 1.25)) if var > 1e-6 else 1.0
+    fitted = gain * (mapped - mx) + mx + float(np.clip(my - mx, -MAX_SHIFT, MAX_SHIFT))
     return float(np.abs(fitted - b)[mask].mean()), fitted, mask
 
 
