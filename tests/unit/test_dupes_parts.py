@@ -1,0 +1,56 @@
+"""The parts of `dupes` on their own: pHash buckets find every close pair a full scan finds, and
+the tile test tells a cropped, brightened copy from the same frame with a small region changed."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from photofind.dupes import candidates
+from photofind.dupes.verify import MAX_TILE_DIFF, compare
+from photofind.media.fingerprint import thumbnail
+from tests.images import photo, replace_region
+
+
+def test_buckets_find_every_pair_within_four_bits() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 2**63, 300, dtype=np.int64).astype(np.uint64)
+    near = base.copy()
+    for i in range(len(near)):  # flip 0-4 random bits of each
+        for bit in rng.choice(64, int(rng.integers(0, 5)), replace=False):
+            near[i] ^= np.uint64(1) << np.uint64(bit)
+    codes = np.concatenate([base, near])
+    found = {tuple(p) for p in candidates.bucket_pairs(codes, 4).tolist()}
+    n = len(codes)
+    full = {(a, b) for a in range(n) for b in range(a + 1, n) if int(codes[a] ^ codes[b]).bit_count() <= 4}
+    assert found == full and len(full) >= 300
+
+
+def thumb_of(im: Image.Image) -> tuple[bytes, tuple[int, int]]:
+    return thumbnail(im), im.size
+
+
+def test_tile_test_passes_copies_and_fails_small_changes() -> None:
+    original, other = photo(11), photo(12)
+    a = thumb_of(original)
+    w, h = original.size
+    copies = {
+        "crop 5 % left and top": original.crop((w // 20, h // 20, w, h)),
+        "crop 3 % all round, half size": original.crop((19, 14, w - 19, h - 14)).resize((w // 2, h // 2)),
+        "10 % brighter": Image.eval(original, lambda v: min(255, int(v * 1.1))),
+    }
+    for name, im in copies.items():
+        match = compare(*a, *thumb_of(im))
+        assert match.same() and match.tile_diff < MAX_TILE_DIFF, name
+    for seed, area in enumerate((0.03, 0.05)):
+        match = compare(*a, *thumb_of(replace_region(original, other, area, seed)))
+        assert not match.same() and match.tile_diff > MAX_TILE_DIFF, area
+    assert not compare(*a, *thumb_of(other)).same()
+    wide = original.resize((w, h // 2))  # another aspect than any <= 5 % crop gives
+    assert not compare(*a, *thumb_of(wide)).aligned
+
+
+def test_flat_frames_of_different_brightness_differ() -> None:
+    grey, black = Image.new("RGB", (64, 48), (128,) * 3), Image.new("RGB", (64, 48), (0,) * 3)
+    assert compare(*thumb_of(grey), *thumb_of(grey)).tile_diff == 0
+    assert not compare(*thumb_of(grey), *thumb_of(black)).same()
