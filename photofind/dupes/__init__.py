@@ -16,9 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 MAX_DISTANCE = 12  # pHash bits of 64; measured: resize/re-encode 0-4, 4 % crop up to 12
-NEIGHBOURS = 8  # candidates asked of the vector index per photo
 
-__all__ = ["MAX_DISTANCE", "MAX_TILE_DIFF", "NEIGHBOURS", "DupesReport", "Group", "Member", "find_dupes"]
+__all__ = ["MAX_DISTANCE", "MAX_TILE_DIFF", "DupesReport", "Group", "Member", "find_dupes"]
 
 
 def __getattr__(name: str) -> Any:

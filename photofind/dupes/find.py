@@ -1,8 +1,8 @@
 """find_dupes: exact groups from SQL, then near groups from candidate pairs that pass the
 global test (pHash) and, unless loose, the local one (every tile of the aligned thumbnails).
 
-Memory stays bounded by the library's pHashes (8 bytes each, plus ids): vectors are read a page
-at a time, thumbnails only for the pairs being verified. Each group names a keeper (largest
+Memory stays bounded by the library's pHashes (8 bytes each, plus ids): no vector is read, and
+thumbnails only for the pairs being verified, a chunk at a time. Each group names a keeper (largest
 resolution, then oldest); nothing is ever deleted.
 """
 
@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from photofind.dupes import MAX_DISTANCE, NEIGHBOURS
+from photofind.dupes import MAX_DISTANCE
 from photofind.dupes import candidates as cand
 from photofind.dupes.report import DupesReport, Group, Member, keeper
 from photofind.dupes.verify import compare
@@ -38,12 +38,13 @@ def find_dupes(
     loose: bool = False,
     on_progress: Progress | None = None,
 ) -> DupesReport:
-    """`near=False` (--exact-only) reads the catalog only: Chroma is never opened."""
+    """Reads the catalog only (fingerprints, rows): Chroma is never opened. `vectors` names the
+    model in the report."""
     exact = list(catalog.exact_groups())
     near_groups: list[tuple[list[str], int, float | None]] = []
     if near:
         fill_fingerprints(catalog, on_progress)
-        near_groups = _near(catalog, vectors, max_distance, loose, on_progress)
+        near_groups = _near(catalog, max_distance, loose, on_progress)
     in_near = {h for hashes, _, _ in near_groups for h in hashes}
     exact = [rows for rows in exact if rows[0].hash not in in_near]  # listed in their near group
     wanted = in_near | {rows[0].hash for rows in exact}
@@ -81,7 +82,7 @@ def fill_fingerprints(catalog: Catalog, on_progress: Progress | None, only: set[
 
 
 def _near(
-    catalog: Catalog, vectors: VectorStore, max_distance: int, loose: bool, on_progress: Progress | None
+    catalog: Catalog, max_distance: int, loose: bool, on_progress: Progress | None
 ) -> list[tuple[list[str], int, float | None]]:
     hashes, phashes = [], []
     for h, p in catalog.phashes():
@@ -89,19 +90,9 @@ def _near(
         phashes.append(p)
     codes = cand.codes(phashes)
     del phashes
-    index = {h: i for i, h in enumerate(hashes)}
-    found = [cand.bucket_pairs(codes, max_distance)]
-    seen = 0
-
-    def page(n: int) -> None:
-        nonlocal seen
-        seen += n
-        if on_progress:
-            on_progress(seen, len(hashes))
-
-    found += list(cand.neighbour_pairs(vectors, index, codes, max_distance, NEIGHBOURS, page))
-    pairs = cand.unique(found)
-    del found, index
+    found = list(cand.close_pairs(codes, max_distance, on_progress))
+    pairs = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+    del found
     bits = cand.bits(codes, pairs)
     if loose:
         kept = {(int(a), int(b)): (int(d), None) for (a, b), d in zip(pairs, bits)}

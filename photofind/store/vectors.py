@@ -191,18 +191,5 @@ class VectorStore:
             offset += len(got["ids"])
 
 
-    def neighbours(self, vectors: np.ndarray, n: int, batch: int = 256) -> list[list[str]]:
-        """The ids of the n nearest stored vectors to each row, asked `batch` rows a call."""
-        col = self.collection()
-        if col is None or n <= 0 or len(vectors) == 0:
-            return [[] for _ in range(len(vectors))]
-        n = min(n, col.count())
-        found: list[list[str]] = []
-        for start in range(0, len(vectors), batch):
-            res = col.query(query_embeddings=vectors[start : start + batch], n_results=n, include=[])
-            found.extend(res["ids"])
-        return found
-
-
 def photofind_collections(client: Any) -> list[Any]:
     return [c for c in client.list_collections() if c.name.startswith(COLLECTION_PREFIX + "_")]

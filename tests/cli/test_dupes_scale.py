@@ -1,4 +1,5 @@
-"""`dupes` on a store past Chroma's 32,763-ids-per-read limit: 33,500 vectors and catalog rows,
+"""`dupes` on a store past Chroma's 32,763-ids-per-read limit: 33,500 vectors and catalog rows
+(dupes itself now reads fingerprints from the catalog and never opens Chroma),
 written straight through the real VectorStore and Catalog (decoding 33k images would take
 minutes); 8-d vectors stand in for pixel-32's 3,072, which Chroma reads and queries the same way.
 """
@@ -39,6 +40,7 @@ def test_dupes_past_chromas_read_limit(isolated_home: Path) -> None:
                 (h, Fingerprint(f"{int(c):016x}", 640, 480, None, t.tobytes())) for h, c, t in zip(hashes, codes, thumbs)
             )
             store.catalog.upsert(rows)
+        assert len(store.vectors("pixel-32", "cosine").get(hashes)) == N  # read in batches Chroma accepts
     runner = CliRunner()
     for args in ([], ["--exact-only"]):
         res = runner.invoke(app, ["dupes", "-m", "pixel", "--json", *args])
