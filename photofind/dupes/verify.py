@@ -18,6 +18,7 @@ from photofind.media.fingerprint import THUMB
 
 WINDOW, STRIDE = 6, 3  # tiles of 6x6 px every 3 px; measured best of 4-16 px (scripts/dupes_quality.py)
 MARGINS = np.arange(-6, 7) / 100  # crop per side searched, -6 %..6 % (copies are cropped <= 5 %)
+STEPS = 6  # descent moves at most: copies need 0-3 from the first guess, different pictures wander
 MAX_ASPECT = 0.12  # |log(aspect ratio)| two copies may differ by: a 5 % crop of each side is 0.105
 MAX_SHIFT = 20.0  # grey levels of brightness a copy may have gained or lost
 MIN_VALID = 0.5  # a tile counts when at least half of it lies inside the other picture
@@ -65,7 +66,7 @@ def compare(thumb_a: bytes, size_a: tuple[int, int], thumb_b: bytes, size_b: tup
         return Match(100.0, False)
     a = np.frombuffer(thumb_a, dtype=np.uint8).reshape(THUMB, THUMB).astype(np.float32)
     b = np.frombuffer(thumb_b, dtype=np.uint8).reshape(THUMB, THUMB).astype(np.float32)
-    _, fitted, mask = _align(a, b)
+    fitted, mask = _align(a, b)
     return Match(_worst_window(_tolerant(fitted, b), mask), True)
 
 
@@ -77,39 +78,50 @@ def _axis(profile_a: np.ndarray, profile_b: np.ndarray) -> tuple[int, int]:
     return lo, hi
 
 
-def _fit(a: np.ndarray, b: np.ndarray, m: tuple[int, ...]) -> tuple[float, np.ndarray, np.ndarray]:
-    """a cropped by margins m = (left, right, top, bottom) onto b's grid, its contrast and
-    brightness fitted over the overlap, within +-25 % and +-MAX_SHIFT: a brightened copy is
-    still the same photo, a grey frame is not a black one. Returns (mean residual, fitted a, mask)."""
+def _fits(a: np.ndarray, b: np.ndarray, ms: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """a cropped by each of the margins ms (left, right, top, bottom) onto b's grid, its contrast
+    and brightness fitted over the overlap, within +-25 % and +-MAX_SHIFT: a brightened copy is
+    still the same photo, a grey frame is not a black one. All at once (numpy calls cost more
+    than the arithmetic here). Returns (mean residual, fitted a, overlap mask), one per margin."""
     mats, valid = _resamplers()
     n = len(MARGINS)
-    ix, iy = m[0] * n + m[1], m[2] * n + m[3]
-    mapped = mats[iy] @ a @ mats[ix].T
-    mask = np.outer(valid[iy], valid[ix])
-    x, y = mapped[mask], b[mask]
-    mx, my, var = float(x.mean()), float(y.mean()), float(x.var())
-    gain = float(np.clip(((x - mx) * (y - my)).mean() / var, 0.8, 1.25)) if var > 1e-6 else 1.0
-    fitted = gain * (mapped - mx) + mx + float(np.clip(my - mx, -MAX_SHIFT, MAX_SHIFT))
-    return float(np.abs(fitted - b)[mask].mean()), fitted, mask
+    ix = np.array([m[0] * n + m[1] for m in ms])
+    iy = np.array([m[2] * n + m[3] for m in ms])
+    mapped = mats[iy] @ a @ mats[ix].transpose(0, 2, 1)
+    mask = valid[iy][:, :, None] & valid[ix][:, None, :]
+    w = mask.astype(np.float32)
+    count = w.sum((1, 2))
+    mx, my = (mapped * w).sum((1, 2)) / count, (b * w).sum((1, 2)) / count
+    dx = (mapped - mx[:, None, None]) * w
+    var, cov = (dx * dx).sum((1, 2)) / count, (dx * (b - my[:, None, None])).sum((1, 2)) / count
+    gain = np.where(var > 1e-6, np.clip(cov / np.maximum(var, 1e-6), 0.8, 1.25), 1.0)
+    shift = np.clip(my - mx, -MAX_SHIFT, MAX_SHIFT)
+    fitted = gain[:, None, None] * dx + (mx + shift)[:, None, None]  # dx is 0 outside the mask
+    return (np.abs(fitted - b) * w).sum((1, 2)) / count, fitted, mask
 
 
-def _align(a: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Crops act on x and y separately: a first guess per axis from the 1-D mean profiles (each
     axis again once the other is known), then coordinate descent on the 4 margins, 1 % a step.
-    It starts from the uncropped alignment instead when that fits better (profiles can mislead)."""
+    It starts from the uncropped alignment instead when that fits better (profiles can mislead).
+    Returns b's best fitted counterpart and where it overlaps b."""
     mats, _ = _resamplers()
     n = len(MARGINS)
     x = _axis(a.mean(0), b.mean(0))
     y = _axis((a @ mats[x[0] * n + x[1]].T).mean(1), b.mean(1))
     x = _axis((mats[y[0] * n + y[1]] @ a).mean(0), b.mean(0))
-    starts = [(x[0], x[1], y[0], y[1]), (n // 2,) * 4]
-    fit, m = min(((_fit(a, b, m), m) for m in starts), key=lambda t: t[0][0])
-    while True:
-        moves = [m[:k] + (m[k] + d,) + m[k + 1 :] for k in range(4) for d in (-1, 1) if 0 <= m[k] + d < n]
-        step, move = min(((_fit(a, b, mv), mv) for mv in moves), key=lambda t: t[0][0])
-        if step[0] >= fit[0]:
-            return fit
-        fit, m = step, move
+    ms: list[tuple[int, ...]] = [(x[0], x[1], y[0], y[1]), (n // 2,) * 4]
+    score, fitted, mask = _fits(a, b, ms)
+    k = int(np.argmin(score))
+    best, m = (float(score[k]), fitted[k], mask[k]), ms[k]
+    for _ in range(STEPS):
+        ms = [m[:i] + (m[i] + d,) + m[i + 1 :] for i in range(4) for d in (-1, 1) if 0 <= m[i] + d < n]
+        score, fitted, mask = _fits(a, b, ms)
+        k = int(np.argmin(score))
+        if score[k] >= best[0]:
+            break
+        best, m = (float(score[k]), fitted[k], mask[k]), ms[k]
+    return best[1], best[2]
 
 
 def _blur(x: np.ndarray) -> np.ndarray:
