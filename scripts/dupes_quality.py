@@ -130,8 +130,8 @@ def main() -> None:
         (dreidels[i], dreidels[j]) for i in range(len(dreidels)) for j in range(i + 1, len(dreidels))]
     table = {
         "originals": len(originals), "max_tile_diff": args.max_tile_diff, "max_distance": MAX_DISTANCE,
-        "copies": {k: figures(v, args.max_tile_diff) for k, v in copies.items()},
-        "different": {k: figures(v, args.max_tile_diff) for k, v in diffs.items()},
+        "copies": {k: figures(v, args.max_tile_diff) for k, v in copies.items() if v},
+        "different": {k: figures(v, args.max_tile_diff) for k, v in diffs.items() if v},
     }
     if args.json:
         print(json.dumps(table, indent=2))

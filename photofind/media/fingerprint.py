@@ -15,7 +15,8 @@ from PIL import Image
 
 SIDE = 32  # the picture is reduced to 32x32 grey
 KEEP = 8  # and the lowest 8x8 frequencies kept
-THUMB = 64  # thumbnail side: 4 KB. 32 px missed letter-sized changes on 150 px stamps (see verify.py)
+THUMB = 64  # thumbnail side, 4 KB: a 3 % region is ~11 px across, wide enough to outlast the
+# half-pixel tolerance and blur of the tile test (verify.py); a dreidel's letter is ~10 px
 MIN_SIDE = 2 * THUMB  # decode at least this big (JPEG draft mode) when computing one on demand
 
 
