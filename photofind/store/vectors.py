@@ -155,7 +155,7 @@ class VectorStore:
         col = self.collection()
         if col is None or not ids:
             return {}
-        found = {}
+        found: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
         ids = list(ids)
         for start in range(0, len(ids), self.max_batch):  # one call for 32,764 ids fails in SQLite
             got = col.get(ids=ids[start : start + self.max_batch], include=["embeddings", "metadatas"])
