@@ -1,5 +1,7 @@
 """Which pairs of photos are worth verifying: every pair whose pHashes are within max_distance
-bits, found by an exhaustive scan of the 64-bit codes.
+bits, or where one's inner pHash (the frame less 4 % a side) is within CROP_BITS of the other's
+pHash, found by exhaustive scans of the 64-bit codes. The second catches crops, which move the
+pHash itself by up to 24 bits.
 
 Why not the vector index: every near pair must pass the pHash test anyway, so its neighbours can
 only add pairs that this scan finds too, and it misses some (4 of 65 resized copies at 30k
@@ -16,6 +18,10 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+# A copy cropped ~4 % a side is within this many bits of its original's inner pHash: measured
+# (scripts/dupes_quality.py) 0-6 where the pHashes themselves differed by 10-22. Wider would
+# let in many more unrelated pairs to verify.
+CROP_BITS = 6
 BLOCK, COLUMNS = 128, 16384  # pairs per step: 16 MB of XOR buffer, whatever the library size
 
 
@@ -26,6 +32,18 @@ def codes(phashes: list[str]) -> np.ndarray:
 def bits(codes: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """pHash distance of each pair (rows of indices into codes)."""
     return np.bitwise_count(codes[pairs[:, 0]] ^ codes[pairs[:, 1]]).astype(np.int64)
+
+
+def global_test(
+    outer: np.ndarray, inner: np.ndarray, pairs: np.ndarray, max_distance: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(passes, distance shown) for each pair: the pHashes are within max_distance bits, or one
+    picture's inner pHash is within CROP_BITS of the other's pHash (a crop of it). The distance
+    shown is the smaller of the two."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    full = np.bitwise_count(outer[a] ^ outer[b]).astype(np.int64)
+    crop = np.minimum(np.bitwise_count(inner[a] ^ outer[b]), np.bitwise_count(outer[a] ^ inner[b])).astype(np.int64)
+    return (full <= max_distance) | (crop <= CROP_BITS), np.minimum(full, crop)
 
 
 def close_pairs(
@@ -45,5 +63,27 @@ def close_pairs(
             keep = j > i  # the upper triangle, no self-pairs
             if keep.any():
                 yield np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
+        if on_progress:
+            on_progress(min(start + BLOCK, n), n)
+
+
+def crop_pairs(
+    outer: np.ndarray, inner: np.ndarray, on_progress: Callable[[int, int], None] | None = None
+) -> Iterator[np.ndarray]:
+    """Every pair (i < j) where one's inner pHash is within CROP_BITS of the other's pHash:
+    the same scan over all ordered pairs (a crop can be either one)."""
+    n = len(outer)
+    xor = np.empty((BLOCK, min(n, COLUMNS)), dtype=np.uint64)
+    count = np.empty((BLOCK, min(n, COLUMNS)), dtype=np.uint8)
+    for start in range(0, n, BLOCK):
+        rows = inner[start : start + BLOCK]
+        for col in range(0, n, COLUMNS):
+            m, k = len(rows), min(COLUMNS, n - col)
+            x = np.bitwise_xor(rows[:, None], outer[None, col : col + k], out=xor[:m, :k])
+            i, j = np.nonzero(np.bitwise_count(x, out=count[:m, :k]) <= CROP_BITS)
+            i, j = i + start, j + col
+            keep = i != j
+            if keep.any():
+                yield np.stack([np.minimum(i, j)[keep], np.maximum(i, j)[keep]], axis=1).astype(np.int64)
         if on_progress:
             on_progress(min(start + BLOCK, n), n)

@@ -84,18 +84,20 @@ def fill_fingerprints(catalog: Catalog, on_progress: Progress | None, only: set[
 def _near(
     catalog: Catalog, max_distance: int, loose: bool, on_progress: Progress | None
 ) -> list[tuple[list[str], int, float | None]]:
-    hashes, phashes = [], []
-    for h, p in catalog.phashes():
+    hashes, outer, inner = [], [], []
+    for h, o, i in catalog.phashes():
         hashes.append(h)
-        phashes.append(p)
-    codes = cand.codes(phashes)
-    del phashes
-    found = list(cand.close_pairs(codes, max_distance, on_progress))
-    pairs = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+        outer.append(o)
+        inner.append(i)
+    codes = (cand.codes(outer), cand.codes(inner))
+    del outer, inner
+    found = list(cand.close_pairs(codes[0], max_distance, on_progress))
+    found += cand.crop_pairs(*codes, on_progress)
+    pairs = np.unique(np.concatenate(found), axis=0) if found else np.empty((0, 2), dtype=np.int64)
     del found
-    bits = cand.bits(codes, pairs)
+    _, bits = cand.global_test(*codes, pairs, max_distance)
     if loose:
-        kept = {(int(a), int(b)): (int(d), None) for (a, b), d in zip(pairs, bits)}
+        kept = {(int(a), int(b)): (int(d), None) for (a, b), d in zip(pairs.tolist(), bits.tolist())}
     else:
         kept = _verify(catalog, hashes, pairs, bits)
     clusters = _clusters(len(hashes), kept)
@@ -146,7 +148,7 @@ def _clusters(n: int, kept: dict[tuple[int, int], object]) -> list[list[int]]:
 def _split(
     catalog: Catalog,
     hashes: list[str],
-    codes: np.ndarray,
+    codes: tuple[np.ndarray, np.ndarray],
     members: list[int],
     kept: dict[tuple[int, int], tuple[int, float | None]],
     max_distance: int,
@@ -165,13 +167,14 @@ def _split(
             return True
         if (a, b) in differ:
             return False
-        d = int(np.bitwise_count(codes[a] ^ codes[b]))
+        passes, shown = cand.global_test(*codes, np.array([[a, b]]), max_distance)
+        ok, d = bool(passes[0]), int(shown[0])
         tile = None
-        if d <= max_distance and not loose:
+        if ok and not loose:
             pa, pb = prints.get(hashes[a]), prints.get(hashes[b])
             match = compare(pa.thumb, (pa.width, pa.height), pb.thumb, (pb.width, pb.height)) if pa and pb else None
             tile = round(match.tile_diff, 2) if match and match.same() else None
-        if d > max_distance or (not loose and tile is None):
+        if not ok or (not loose and tile is None):
             differ.add((a, b))
             return False
         kept[(a, b)] = (d, tile)

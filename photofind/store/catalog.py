@@ -42,7 +42,8 @@ MIGRATIONS: dict[int, str] = {
         width INTEGER NOT NULL,
         height INTEGER NOT NULL,
         taken TEXT,
-        thumb BLOB NOT NULL
+        thumb BLOB NOT NULL,
+        inner TEXT NOT NULL
     );
     """,
 }
@@ -216,8 +217,9 @@ class Catalog:
     # -- fingerprints (dupes) ----------------------------------------------------------------
     def put_fingerprints(self, prints: Iterable[tuple[str, "Fingerprint"]]) -> None:
         self.db.executemany(
-            "INSERT OR REPLACE INTO fingerprints (hash, phash, width, height, taken, thumb) VALUES (?, ?, ?, ?, ?, ?)",
-            [(h, f.phash, f.width, f.height, f.taken, f.thumb) for h, f in prints],
+            "INSERT OR REPLACE INTO fingerprints (hash, phash, width, height, taken, thumb, inner)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(h, f.phash, f.width, f.height, f.taken, f.thumb, f.inner) for h, f in prints],
         )
 
     def fingerprints(self, hashes: Iterable[str]) -> dict[str, "Fingerprint"]:
@@ -226,17 +228,17 @@ class Catalog:
         found = {}
         for chunk in _chunks(hashes):
             for h, *rest in self.db.execute(
-                "SELECT hash, phash, width, height, taken, thumb FROM fingerprints"
+                "SELECT hash, phash, width, height, taken, thumb, inner FROM fingerprints"
                 f" WHERE hash IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
                 found[h] = Fingerprint(*rest)
         return found
 
-    def phashes(self) -> Iterator[tuple[str, str]]:
-        """(hash, pHash) of every indexed content, by hash."""
+    def phashes(self) -> Iterator[tuple[str, str, str]]:
+        """(hash, pHash, inner pHash) of every indexed content, by hash."""
         return self.db.execute(
-            "SELECT hash, phash FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
+            "SELECT hash, phash, inner FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
             " ORDER BY hash"
         )
 

@@ -37,7 +37,7 @@ def test_dupes_past_chromas_read_limit(isolated_home: Path) -> None:
         store.vectors("pixel-32", "cosine").upsert(hashes, vectors, [{}] * N)
         with store.catalog.transaction():
             store.catalog.put_fingerprints(
-                (h, Fingerprint(f"{int(c):016x}", 640, 480, None, t.tobytes())) for h, c, t in zip(hashes, codes, thumbs)
+                (h, Fingerprint(f"{int(c):016x}", 640, 480, None, t.tobytes(), f"{int(c):016x}")) for h, c, t in zip(hashes, codes, thumbs)
             )
             store.catalog.upsert(rows)
         assert len(store.vectors("pixel-32", "cosine").get(hashes)) == N  # read in batches Chroma accepts
