@@ -1,7 +1,7 @@
 """`photofind dupes` on generated photos and the stamps set: copies (resized, re-encoded down to
-JPEG q20, re-saved as PNG, cropped 4 %, stored rotated) group together; different pictures
-whose pHashes are close (a region replaced, a person moved in a burst, dreidels with another
-letter) do not, unless --loose asks for the global test alone."""
+JPEG q20, re-saved as PNG, cropped 4 % even where that moves the pHash far, stored rotated)
+group together; different pictures whose pHashes are close (a region replaced, a person moved
+in a burst, dreidels with another letter) do not, unless --loose asks for the global test alone."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ COPIES = [
     {"b_original.jpg", "b_small.jpg", "b_q20.jpg", "b.png"},
     {"c.jpg", "c_cropped.jpg"},
     {"d.jpg", "d_rotated.jpg"},
+    {"shirt.jpg", "shirt_cropped.jpg"},
 ]
 
 
@@ -67,6 +68,12 @@ def photos(tmp_path: Path) -> Path:
     # G: two frames of a burst, a person moved by 4 % of the width
     save(photo(8, person=(0.40, 0.6)), root / "g" / "g_frame1.jpg", quality=92)
     save(photo(8, person=(0.44, 0.6)), root / "g" / "g_frame2.jpg", quality=92)
+    # I: a stamp cropped 4 % a side: its pHash moves 26 bits, its inner pHash matches the crop's
+    shirt = Image.open(STAMPS / "train" / "clothes" / "00110.jpg").convert("RGB")
+    save(shirt, root / "i" / "shirt.jpg", quality=95)
+    w, h = shirt.size
+    box = (round(w * 0.04), round(h * 0.04), w - round(w * 0.04), h - round(h * 0.04))
+    save(shirt.crop(box), root / "i" / "shirt_cropped.jpg", quality=95)
     # H: the stamps set's dreidels
     for name in DREIDELS:
         save(Image.open(STAMPS / "train" / "seasonal_hanukkah" / f"{name}.jpg"), root / "h" / f"{name}.jpg", quality=95)
