@@ -26,6 +26,19 @@ def test_the_scan_finds_every_pair_within_the_distance() -> None:
     assert len(found) == len(set(found)) and set(found) == full and 200 <= len(full) < 300
 
 
+def test_the_crop_scan_finds_every_inner_match() -> None:
+    rng = np.random.default_rng(2)
+    outer = rng.integers(0, 2**63, 400, dtype=np.int64).astype(np.uint64)
+    inner = outer ^ rng.integers(0, 2**63, 400, dtype=np.int64).astype(np.uint64)  # unrelated
+    for i in range(0, 400, 2):  # picture i + 1 is a crop of picture i, or the other way round
+        a, b = (i, i + 1) if i % 4 else (i + 1, i)
+        inner[a] = outer[b] ^ np.uint64(int(rng.integers(0, 2**candidates.CROP_BITS)))
+    found = [tuple(p) for block in candidates.crop_pairs(outer, inner) for p in block.tolist()]
+    full = {(min(a, b), max(a, b)) for a in range(400) for b in range(400)
+            if a != b and int(inner[a] ^ outer[b]).bit_count() <= candidates.CROP_BITS}
+    assert set(found) == full and {(i, i + 1) for i in range(0, 400, 2)} <= full
+
+
 def thumb_of(im: Image.Image) -> tuple[bytes, tuple[int, int]]:
     return thumbnail(im), im.size
 
