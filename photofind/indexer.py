@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Sequence
 from photofind.store.catalog import Catalog, FileRow
 from photofind.embedders.base import Embedder
 from photofind.errors import NotAnImageError
-from photofind.media.fingerprint import phash
+from photofind.media.fingerprint import Fingerprint, fingerprint
 from photofind.media.hashing import sha256_file
 from photofind.results import IndexReport, Progress
 from photofind.media.images import open_image
@@ -72,6 +72,7 @@ class _Item:
     prepared: Any = None
     meta: dict[str, Any] | None = None
     error: str | None = None
+    fp: Fingerprint | None = None  # for dupes
 
 
 class Indexer:
@@ -193,6 +194,8 @@ class Indexer:
                 report.collected = len(orphans)
                 if self.on_collected is not None:
                     self.on_collected(orphans)
+            with self.catalog.transaction():  # fingerprints are model-independent: gone once no file holds the content
+                self.catalog.sweep_fingerprints(None if reconcile else released)
             self._stamp()
             info = self.vectors.describe(count=len(ids))
             if info is not None:
@@ -237,10 +240,11 @@ class Indexer:
             prepared = self.embedder.prepare(image)
         except NotAnImageError as exc:
             return _Item(st, digest, error=str(exc))
-        meta: dict[str, Any] = {"width": info.width, "height": info.height, "phash": phash(image)}
+        meta: dict[str, Any] = {"width": info.width, "height": info.height}
         if info.taken:
             meta["taken"] = info.taken
-        return _Item(st, digest, prepared, meta)
+        # for dupes, from the upright image already decoded (at least the model's input size)
+        return _Item(st, digest, prepared, meta, fp=fingerprint(image, info.width, info.height, info.taken))
 
     def _run(
         self, work: list[tuple[FileStat, str | None]], existing: set[str], report: IndexReport,
@@ -292,7 +296,8 @@ class Indexer:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _flush(self, batch: list[_Item], rows: list[FileRow], written: set[str], report: IndexReport) -> None:
-        """Vectors first, then the rows that point at them, in one catalog transaction."""
+        """Vectors first, then the rows that point at them (and the content's fingerprints), in
+        one catalog transaction."""
         vectors = self.embedder.embed_prepared([b.prepared for b in batch]) if batch else None
         with self.write_lock:
             if batch:
@@ -304,6 +309,7 @@ class Indexer:
                 report.embedded += len(batch)
             if rows:
                 with self.catalog.transaction():
+                    self.catalog.put_fingerprints([(b.hash, b.fp) for b in batch if b.hash and b.fp])
                     self.catalog.upsert(rows)
         batch.clear()
         rows.clear()

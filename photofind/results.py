@@ -108,38 +108,6 @@ class IndexReport:
 
 
 @dataclass(frozen=True)
-class Member:
-    path: str
-    bytes: int
-    width: int | None
-    height: int | None
-    taken: str | None  # EXIF date, else the file time recorded at index time
-    hash: str
-
-
-@dataclass(frozen=True)
-class Group:
-    kind: str  # "exact" or "near"
-    members: list[Member]
-    keeper: str  # suggested: the largest resolution, then the oldest
-    distance: int  # largest pHash distance inside the group (0 for exact)
-
-
-@dataclass(frozen=True)
-class DupesReport:
-    model: str
-    groups: list[Group]
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "DupesReport":
-        return cls(data["model"], [Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["distance"])
-                                   for g in data["groups"]])
-
-
-@dataclass(frozen=True)
 class Copy:
     """One catalogued file holding a content hash, as the catalog last saw it."""
 

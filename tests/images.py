@@ -34,3 +34,48 @@ def save(im: Image.Image, path: Path, **kwargs: object) -> Path:
 
 def library(root: Path, n: int, start: int = 0, size: tuple[int, int] = (160, 120)) -> list[Path]:
     return [save(scene(start + i, size), root / f"photo_{start + i:04d}.jpg", quality=92) for i in range(n)]
+
+
+def photo(seed: int, size: tuple[int, int] = (640, 480), person: tuple[float, float] | None = None) -> Image.Image:
+    """A camera-like photo (shapes on smooth colour fields, sensor noise); `person` (centre,
+    fractions) draws a standing figure of ~2 % of the frame there."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    coarse = rng.integers(0, 256, (5, 6, 3), dtype=np.uint8)
+    im = Image.fromarray(coarse, "RGB").resize(size, Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(im)
+    for _ in range(8):
+        x, y, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(h // 30, h // 8))
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        if rng.random() < 0.5:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+        else:
+            draw.rectangle((x - r, y - r // 2, x + r, y + r // 2), fill=colour)
+    if person:  # ~2 % of the frame, in clothes darker or lighter than what is behind it
+        px, py = int(person[0] * w), int(person[1] * h)
+        pw, ph = w // 12, h // 4
+        behind = np.asarray(im.convert("L"))[py - ph // 2 : py + ph // 2, w // 5 : 3 * w // 5].mean()  # same in a burst
+        clothes = (30, 40, 90) if behind > 128 else (235, 225, 160)
+        draw.ellipse((px - pw // 3, py - ph // 2 - pw // 2, px + pw // 3, py - ph // 2 + pw // 6), fill=(225, 185, 150))
+        draw.rectangle((px - pw // 2, py - ph // 2 + pw // 6, px + pw // 2, py + ph // 2), fill=clothes)
+    arr = np.asarray(im, dtype=np.int16) + rng.integers(-10, 11, (h, w, 3), dtype=np.int16)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+def replace_region(im: Image.Image, other: Image.Image, area: float, seed: int) -> Image.Image:
+    """`area` of the frame (a patch at a random place) replaced by another photo's content
+    there; places where that content happens to look alike (white on white) are passed over."""
+    rng = np.random.default_rng(seed)
+    w, h = im.size
+    side_w, side_h = round(w * area**0.5), round(h * area**0.5)
+    other = other.resize(im.size)
+    for _ in range(100):
+        x, y = int(rng.integers(0, w - side_w + 1)), int(rng.integers(0, h - side_h + 1))
+        box = (x, y, x + side_w, y + side_h)
+        patch = other.crop(box)
+        change = np.abs(np.asarray(patch.convert("L"), float) - np.asarray(im.crop(box).convert("L"), float)).mean()
+        if change >= 32:  # grey levels on average: a visible change
+            break
+    out = im.copy()
+    out.paste(patch, (x, y))
+    return out

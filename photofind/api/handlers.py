@@ -24,7 +24,8 @@ from photofind.config import Settings
 from photofind.embedders import Models
 from photofind.embedders.base import Embedder
 from photofind.errors import InputError
-from photofind.results import Activity, DupesReport, IndexReport, PhotoInfo, Progress, QueryResult, StatusReport
+from photofind.dupes.report import DupesReport
+from photofind.results import Activity, IndexReport, PhotoInfo, Progress, QueryResult, StatusReport
 from photofind.store.catalog import Catalog
 from photofind.store.store import Store
 from photofind.store.vectors import VectorStore
@@ -119,7 +120,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
     from photofind.dupes import find_dupes
 
     embedder = ctx.models.get(r.model)
-    return find_dupes(ctx.catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance)
+    return find_dupes(ctx.catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance, loose=r.loose)
 
 
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:

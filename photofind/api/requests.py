@@ -13,11 +13,9 @@ from typing import Any, ClassVar
 
 from photofind.errors import PhotofindError
 from photofind.ranking import Ranking
-from photofind.results import Activity, DupesReport, IndexReport, PhotoInfo, QueryResult, StatusReport
-
-# dupes: the most pHash bits (of 64) two pictures of one photo may differ in. Measured:
-# resize/re-encode 0-2, a 4 % crop 6-12, objects moved 10-15 % 22-32.
-DUPES_MAX_DISTANCE = 12
+from photofind.dupes import MAX_DISTANCE
+from photofind.dupes.report import DupesReport
+from photofind.results import Activity, IndexReport, PhotoInfo, QueryResult, StatusReport
 
 VERBS: dict[str, type["Request"]] = {}
 
@@ -123,7 +121,8 @@ class SearchRequest(RankedRequest):
 class DupesRequest(Request):
     verb: ClassVar[str] = "dupes"
     near: bool = True
-    max_distance: int = DUPES_MAX_DISTANCE
+    max_distance: int = MAX_DISTANCE
+    loose: bool = False  # the pHash test alone: "visually similar", not verified tile by tile
 
     def decode(self, result: Any) -> DupesReport:
         return DupesReport.from_json(result)

@@ -1,18 +1,34 @@
-"""Perceptual hash (DCT pHash, 64 bits) of the upright picture: the strict second check that
-tells "the same photo, resized or re-encoded" from "another shot of the same scene".
+"""What `dupes` knows of a picture without decoding it again: a perceptual hash (DCT pHash, 64
+bits) for the global test, and a 64x64 grey thumbnail for the local, tile-by-tile one.
 
-Computed at index time from the image already decoded for the model, and stored with the
-vector, so `dupes` decodes nothing."""
+Both are of the upright picture, computed at index time from the image already decoded for
+the model, and kept in the catalog by content hash (model-independent)."""
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 SIDE = 32  # the picture is reduced to 32x32 grey
 KEEP = 8  # and the lowest 8x8 frequencies kept
+THUMB = 64  # thumbnail side, 4 KB: a 3 % region is ~11 px across, wide enough to outlast the
+# half-pixel tolerance and blur of the tile test (verify.py); a dreidel's letter is ~10 px
+MIN_SIDE = 2 * THUMB  # decode at least this big (JPEG draft mode) when computing one on demand
+INNER = 0.04  # a second pHash of the frame less 4 % a side: a crop's own pHash comes close to it
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    phash: str  # 16 hex digits
+    width: int  # of the upright original
+    height: int
+    taken: str | None  # EXIF date (ISO 8601), when the file has one
+    thumb: bytes  # THUMB x THUMB uint8 luma, the whole frame squashed to a square
+    inner: str  # pHash of the frame less INNER a side (16 hex digits)
 
 
 @functools.cache
@@ -35,3 +51,22 @@ def phash(image: Image.Image) -> str:
 
 def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def thumbnail(image: Image.Image) -> bytes:
+    """The frame squashed to THUMB x THUMB grey, area-averaged so that resized copies agree."""
+    return image.convert("L").resize((THUMB, THUMB), Image.Resampling.BOX, reducing_gap=None).tobytes()
+
+
+def fingerprint(image: Image.Image, width: int, height: int, taken: str | None) -> Fingerprint:
+    w, h = image.size
+    inner = image.crop((round(w * INNER), round(h * INNER), w - round(w * INNER), h - round(h * INNER)))
+    return Fingerprint(phash(image), width, height, taken, thumbnail(image), phash(inner))
+
+
+def fingerprint_file(path: str | Path) -> Fingerprint:
+    """For photos indexed before fingerprints were kept. Raises NotAnImageError."""
+    from photofind.media.images import open_image
+
+    image, info = open_image(path, min_side=MIN_SIDE)
+    return fingerprint(image, info.width, info.height, info.taken)

@@ -13,10 +13,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+if TYPE_CHECKING:
+    from photofind.media.fingerprint import Fingerprint
 
 COLLECTION_INFO = "collection:"  # meta key prefix: one JSON summary per vector collection
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE files (
@@ -32,8 +35,21 @@ MIGRATIONS: dict[int, str] = {
     CREATE TABLE roots (path TEXT PRIMARY KEY, added_at REAL NOT NULL);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
-    # photofind.store.mirror: each collection's vectors as float32 bytes, for full scans
+    # What `dupes` compares, per content hash, whatever the model: pHash and a 4 KB thumbnail.
+    # Stores from version 1 start empty; `dupes` fills in what is missing.
     2: """
+    CREATE TABLE fingerprints (
+        hash TEXT PRIMARY KEY,
+        phash TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        taken TEXT,
+        thumb BLOB NOT NULL,
+        inner TEXT NOT NULL
+    );
+    """,
+    # photofind.store.mirror: each collection's vectors as float32 bytes, for full scans
+    3: """
     CREATE TABLE vectors (
         collection TEXT NOT NULL,
         hash TEXT NOT NULL,
@@ -42,6 +58,7 @@ MIGRATIONS: dict[int, str] = {
     );
     """,
 }
+CHUNK = 500  # hashes per "IN (...)": far below SQLite's variable limit
 
 
 @dataclass(frozen=True)
@@ -60,8 +77,9 @@ def _under(root: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + "0"
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+def _chunks(items: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
     """SQLite caps the variables of one statement; ask in slices well below that cap."""
+    items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -207,6 +225,80 @@ class Catalog:
             (limit,),
         )
         return [FileRow(*r) for r in cur]
+
+    def exact_groups(self) -> Iterator[list[FileRow]]:
+        """Rows of each content hash that more than one indexed path holds, one list per hash,
+        streamed from SQL: no vector is needed to find identical files."""
+        cur = self.db.execute(
+            "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE status = 'ok' AND hash IN"
+            " (SELECT hash FROM files WHERE status = 'ok' GROUP BY hash HAVING COUNT(*) > 1) ORDER BY hash, path"
+        )
+        group: list[FileRow] = []
+        for r in cur:
+            if group and group[0].hash != r[1]:
+                yield group
+                group = []
+            group.append(FileRow(*r))
+        if group:
+            yield group
+
+    def rows_by_hash(self, hashes: Iterable[str]) -> dict[str, list[FileRow]]:
+        """hash -> its indexed rows, by path."""
+        found: dict[str, list[FileRow]] = {}
+        for chunk in _chunks(hashes):
+            for r in self.db.execute(
+                "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE status = 'ok'"
+                f" AND hash IN ({','.join('?' * len(chunk))}) ORDER BY path",
+                chunk,
+            ):
+                found.setdefault(r[1], []).append(FileRow(*r))
+        return found
+
+    # -- fingerprints (dupes) ----------------------------------------------------------------
+    def put_fingerprints(self, prints: Iterable[tuple[str, "Fingerprint"]]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO fingerprints (hash, phash, width, height, taken, thumb, inner)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(h, f.phash, f.width, f.height, f.taken, f.thumb, f.inner) for h, f in prints],
+        )
+
+    def fingerprints(self, hashes: Iterable[str]) -> dict[str, "Fingerprint"]:
+        from photofind.media.fingerprint import Fingerprint
+
+        found = {}
+        for chunk in _chunks(hashes):
+            for h, *rest in self.db.execute(
+                "SELECT hash, phash, width, height, taken, thumb, inner FROM fingerprints"
+                f" WHERE hash IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[h] = Fingerprint(*rest)
+        return found
+
+    def phashes(self) -> Iterator[tuple[str, str, str]]:
+        """(hash, pHash, inner pHash) of every indexed content, by hash."""
+        return self.db.execute(
+            "SELECT hash, phash, inner FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
+            " ORDER BY hash"
+        )
+
+    def without_fingerprint(self) -> list[tuple[str, str]]:
+        """(hash, one of its paths) of indexed content with no fingerprint yet (older stores)."""
+        return self.db.execute(
+            "SELECT hash, MIN(path) FROM files WHERE status = 'ok'"
+            " AND hash NOT IN (SELECT hash FROM fingerprints) GROUP BY hash ORDER BY hash"
+        ).fetchall()
+
+    def sweep_fingerprints(self, hashes: Iterable[str] | None = None) -> int:
+        """Forget the fingerprints of content no indexed file holds any more: of `hashes` (the
+        content an apply released, a cost in proportion to the change), or of all (a reconcile)."""
+        if hashes is None:
+            return self.db.execute(
+                "DELETE FROM fingerprints WHERE hash NOT IN (SELECT hash FROM files WHERE status = 'ok')"
+            ).rowcount
+        gone = sorted(self.unreferenced(hashes))
+        self.db.executemany("DELETE FROM fingerprints WHERE hash = ?", [(h,) for h in gone])
+        return len(gone)
 
     # -- meta --------------------------------------------------------------------------------
     def set_meta(self, key: str, value: str) -> None:

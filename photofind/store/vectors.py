@@ -193,11 +193,13 @@ class VectorStore:
         col = self.collection()
         if col is None or not ids:
             return {}
-        got = col.get(ids=list(ids), include=["embeddings", "metadatas"])
-        return {
-            i: (np.asarray(e, dtype=np.float32), m or {})
-            for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"])
-        }
+        found: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), self.max_batch):  # one call for 32,764 ids fails in SQLite
+            got = col.get(ids=ids[start : start + self.max_batch], include=["embeddings", "metadatas"])
+            for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"]):
+                found[i] = (np.asarray(e, dtype=np.float32), m or {})
+        return found
 
     def query(self, vector: np.ndarray, n: int, *, total: int | None = None) -> list[Hit]:
         """The n nearest; `total` (the collection's size, if the caller counted it) saves a count."""

@@ -119,7 +119,7 @@ def test_duplicates_page_groups_side_by_side_marks_the_keeper_and_says_why(clien
     kinds = {kind: body for kind, body in groups}
     assert set(kinds) == {"exact", "near"}
     assert "identical bytes" in kinds["exact"] and str(lib / "copy.jpg") in kinds["exact"]
-    assert re.search(r"pHash distance \d+ of 64 bits", kinds["near"])
+    assert re.search(r"same picture: pHash \d+ bits, largest tile difference [\d.]+ %", kinds["near"])
     keeper = re.search(r'<figure class="member keeper" data-path="([^"]+)"', kinds["near"]).group(1)
     assert keeper == str(lib / "sub" / "big3.jpg")  # the most pixels
     assert "Nothing is deleted" in page

@@ -161,7 +161,7 @@ def test_search_upload_photo_more_like_this_dupes_and_status_in_a_real_browser(
     groups = browser.find_elements(By.CSS_SELECTOR, "section.group")
     kinds = {g.get_attribute("data-kind"): g for g in groups}
     assert set(kinds) == {"exact", "near"}
-    assert "identical bytes" in kinds["exact"].text and "pHash distance" in kinds["near"].text
+    assert "identical bytes" in kinds["exact"].text and "largest tile difference" in kinds["near"].text
     keeper = kinds["near"].find_element(By.CSS_SELECTOR, "figure.keeper")
     assert keeper.get_attribute("data-path") == str(lib / "sub" / "big3.jpg") and "keep" in keeper.text
     wait.until(lambda _: all(loaded(i) for i in browser.find_elements(By.CSS_SELECTOR, "figure.member img")))

@@ -1,0 +1,61 @@
+"""What `dupes` answers: groups, each with a suggested keeper and how it was found. The daemon
+sends it as JSON and the CLI renders it, so it round-trips through to_json/from_json."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Member:
+    path: str
+    bytes: int
+    width: int | None
+    height: int | None
+    taken: str | None  # EXIF date, else the file time recorded at index time
+    hash: str
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str  # "exact" (the same bytes) or "near" (the same picture, re-encoded or edited)
+    members: list[Member]
+    keeper: str  # suggested: the largest resolution, then the oldest
+    how: str  # "exact", "verified" (pHash and every tile agree) or "loose" (pHash only)
+    phash_bits: int  # largest pHash distance between two members (0 for exact)
+    tile_diff: float | None  # largest tile difference, % (verified only)
+
+    def why(self) -> str:
+        if self.how == "exact":
+            return "identical bytes"
+        if self.how == "verified":
+            return f"same picture: pHash {self.phash_bits} bits, largest tile difference {self.tile_diff:.1f} %"
+        return f"visually similar (--loose, not verified tile by tile): pHash {self.phash_bits} bits"
+
+
+@dataclass(frozen=True)
+class DupesReport:
+    model: str
+    groups: list[Group]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for g, out in zip(self.groups, data["groups"]):
+            out["why"] = g.why()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "DupesReport":
+        return cls(data["model"], [
+            Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["how"], g["phash_bits"], g["tile_diff"])
+            for g in data["groups"]
+        ])
+
+
+def keeper(members: list[Member]) -> str:
+    def key(m: Member) -> tuple[int, str]:
+        pixels = (m.width or 0) * (m.height or 0)
+        return (-pixels, m.taken or "9999")
+
+    return min(members, key=key).path
