@@ -22,6 +22,7 @@ DEFAULT_EXCLUDE = (".*", "@eaDir", "#recycle", "$RECYCLE.BIN", "Thumbs.db")
 SPACES = ("cosine", "l2", "ip")
 MODEL_NAMES = ("clip", "effnet-lite0", "pixel")  # built by photofind.embedders.create_embedder
 DEVICES = ("auto", "cpu", "cuda")
+RUNTIMES = ("onnx", "torch")  # onnx: exported once from torch, then run by ONNX Runtime
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ KEYS: dict[str, Key] = {
     "model.device": Key(str, "auto", choices=DEVICES),
     "model.batch_size": Key(int, 32),
     "model.quantize": Key(bool, False),
+    "model.runtime": Key(str, "onnx", choices=RUNTIMES),
     "index.space": Key(str, "cosine", choices=SPACES),
     "index.workers": Key(int, 0),
     "index.max_pixels": Key(int, 200_000_000),
@@ -75,6 +77,10 @@ class ModelSettings:
     device: str
     batch_size: int
     quantize: bool = False
+    runtime: str = "onnx"
+    # Where ONNX exports are cached (Settings.cache_dir); carried here so every create_embedder
+    # call honours store.cache_dir. None: the platform cache dir.
+    cache_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +219,7 @@ def load(
     if values["model.batch_size"] < 1:
         raise ConfigError("model.batch_size must be at least 1")
     data_dir = Path(values["store.data_dir"]).expanduser() if values["store.data_dir"] else default_data_dir()
+    cache_dir = (Path(values["store.cache_dir"]).expanduser() if values["store.cache_dir"] else default_cache_dir()).resolve()
     return Settings(
         roots=tuple(Path(r).expanduser().resolve() for r in values["roots"]),
         exclude=tuple(values["exclude"]),
@@ -226,12 +233,14 @@ def load(
             device=values["model.device"],
             batch_size=values["model.batch_size"],
             quantize=values["model.quantize"],
+            runtime=values["model.runtime"],
+            cache_dir=cache_dir,
         ),
         space=values["index.space"],
         workers=values["index.workers"] or min(4, os.cpu_count() or 1),
         max_pixels=values["index.max_pixels"],
         data_dir=data_dir.resolve(),
-        cache_dir=(Path(values["store.cache_dir"]).expanduser() if values["store.cache_dir"] else default_cache_dir()).resolve(),
+        cache_dir=cache_dir,
         store_url=values["store.url"],
         watch=WatchSettings(
             settle_seconds=values["watch.settle_seconds"],

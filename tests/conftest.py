@@ -68,6 +68,22 @@ def tiny_clip_env(tiny_clip: dict[str, str], monkeypatch: pytest.MonkeyPatch) ->
 def effnet():
     from photofind.embedders.effnet import EffnetLite0Embedder
 
-    embedder = EffnetLite0Embedder("cpu")
+    embedder = EffnetLite0Embedder("cpu", runtime="torch")
     embedder.ensure_loaded()
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export cache for the session: effnet-lite0's export takes ~10 s, so it is done once."""
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="session")
+def effnet_onnx(onnx_cache: Path):
+    from photofind.embedders.effnet import EffnetLite0Embedder
+
+    embedder = EffnetLite0Embedder("cpu", runtime="onnx", cache_dir=onnx_cache)
+    embedder.ensure_loaded()
+    assert embedder.runtime == "onnx", "the effnet-lite0 export fell back to torch"
     return embedder

@@ -85,7 +85,8 @@ def test_effnet_beats_pixels_on_real_photos(effnet, tmp_path: Path) -> None:
 
 
 def test_tiny_clip_loads_through_open_clip_from_a_checkpoint(tiny_clip: dict[str, str]) -> None:
-    emb = ClipEmbedder(tiny_clip["clip_model"], "", tiny_clip["checkpoint"], tiny_clip["clip_config"], "cpu")
+    emb = ClipEmbedder(tiny_clip["clip_model"], "", tiny_clip["checkpoint"], tiny_clip["clip_config"], "cpu",
+                       runtime="torch")
     assert not emb._loaded  # creating it imports nothing heavy
     rows = emb.embed([scene(1), scene(2)])
     assert rows.shape == (2, 32) and emb.dim == 32
