@@ -12,7 +12,9 @@ from photofind.store.store import disk_usage
 from photofind.store.vectors import photofind_collections
 
 
-def collect_status(catalog: Catalog, client: Any, data_dir: Path, model_id: str) -> StatusReport:
+def collect_status(
+    catalog: Catalog, client: Any, data_dir: Path, model_id: str, runtime: str | None = None
+) -> StatusReport:
     files, unique, skipped = catalog.counts()
     collections = []
     for col in photofind_collections(client):
@@ -33,4 +35,5 @@ def collect_status(catalog: Catalog, client: Any, data_dir: Path, model_id: str)
         collections=collections,
         last_index=datetime.fromtimestamp(float(last)).isoformat(timespec="seconds") if last else None,
         last_model=catalog.get_meta("last_model"),
+        runtime=runtime,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 import typer
@@ -24,7 +25,8 @@ def _size(n: int) -> str:
 
 def render_status(s: StatusReport) -> None:
     console.print(f"store      {s.data_dir} ({_size(s.store_bytes)})", soft_wrap=True)
-    console.print(f"model      {s.model}" + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""))
+    console.print(f"model      {s.model}" + (f" (runtime {s.runtime})" if s.runtime else "")
+                  + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""))
     console.print(f"last index {s.last_index or 'never'}")
     console.print(f"files      {s.files} indexed, {s.unique_images} unique images, {sum(s.skipped.values())} skipped")
     console.print("roots")
@@ -60,9 +62,11 @@ def status(
     def local(store: Any, embedder: Any) -> StatusReport:
         from photofind.status import collect_status
 
-        return collect_status(store.catalog, store.client, store.data_dir, embedder.id)
+        return collect_status(store.catalog, store.client, store.data_dir, embedder.id, runtime)
 
-    report = answer(settings, "status", {}, local, StatusReport.from_json)
+    # The pixel model has no runtime; the daemon runs with the same settings, so they name it.
+    runtime = settings.model.runtime if settings.model.name != "pixel" else None
+    report = replace(answer(settings, "status", {}, local, StatusReport.from_json), runtime=runtime)
     client = daemon_client(settings.data_dir)
     daemon = client.pid if client is not None else None
     if as_json:
