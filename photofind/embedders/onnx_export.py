@@ -145,7 +145,10 @@ def build_bundle(
 def _export(tower: Tower, path: Path) -> None:
     import torch
 
+    fastpath = torch.backends.mha.get_fastpath_enabled()
     try:
+        # MultiheadAttention's fused inference kernel has no ONNX form: trace the plain ops.
+        torch.backends.mha.set_fastpath_enabled(False)
         with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
             warnings.simplefilter("ignore")  # tracer and deprecation notes about code we do not own
             torch.onnx.export(
@@ -156,7 +159,10 @@ def _export(tower: Tower, path: Path) -> None:
     except OSError:
         raise
     except Exception as exc:  # torch raises many types for an unexportable graph
-        raise ExportError(f"torch.onnx.export of the {tower.name} tower failed: {type(exc).__name__}: {exc}") from exc
+        first = (str(exc).strip().splitlines() or [""])[0][:300]  # torch may append the whole graph
+        raise ExportError(f"torch.onnx.export of the {tower.name} tower failed: {type(exc).__name__}: {first}") from None
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
 
 
 def check(session: Any, tower: Tower) -> float:

@@ -122,7 +122,7 @@ class OnnxPath:
             return False
 
     def _fall_back(self, exc: BaseException) -> None:
-        log.warning("warning: %s runs on torch: its ONNX export is unavailable (%s)", self.id, one_line(exc))
+        log.warning("%s runs on torch: its ONNX export is unavailable (%s)", self.id, one_line(exc))
         self._bundle = None
         self.runtime = "torch"
 

@@ -1,0 +1,117 @@
+"""bench.py section (g): model.runtime = onnx against torch, in one run, on the same files and
+weights. For each runtime: start-up (a one-photo `photofind index` on a fresh store: process
+start, imports, model load, one embed, one write), peak RSS and steady images/s of the full
+index, `like` with an unindexed photo and `search "words"` without the daemon, and the daemon's
+RSS when idle after it has answered one of each. ONNX first runs once to export (timed apart),
+and its model alone is timed like (a), batch 32 on pre-decoded tensors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def onnx_ceiling(cache: Path, batches: int) -> float:
+    import onnxruntime as ort
+
+    (image,) = cache.glob("onnx/*/image.onnx")
+    session = ort.InferenceSession(str(image), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).standard_normal((32, 3, 224, 224)).astype(np.float32)
+    name = session.get_inputs()[0].name
+    session.run(None, {name: x})  # warm-up
+    started = time.perf_counter()
+    for _ in range(batches):
+        session.run(None, {name: x})
+    return 32 * batches / (time.perf_counter() - started)
+
+
+def daemon_idle_rss(bench: Any, env: dict[str, str], query: Path) -> float:
+    log_path = bench.work / f"watch-{env['PHOTOFIND_MODEL_RUNTIME']}.log"
+    with open(log_path, "w") as log:
+        daemon = subprocess.Popen([sys.executable, "-m", "photofind", "watch"], env=env, stderr=log, stdout=log)
+    try:
+        deadline = time.time() + 300
+        while "watching" not in log_path.read_text() and time.time() < deadline:
+            time.sleep(0.2)
+        bench.cli("like", str(query), "--json", env=env)  # the daemon loads the image tower
+        bench.cli("search", "a red ball on grass", "--json", env=env)  # and the text tower
+        time.sleep(3)
+        return rss_mb(daemon.pid)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=120)
+
+
+def compare_runtimes(bench: Any) -> None:
+    files = sorted(bench.lib.iterdir())
+    one, quarter = bench.work / "one", bench.work / "quarter"
+    one.mkdir(exist_ok=True)
+    if not (one / files[0].name).exists():
+        os.link(files[0], one / files[0].name)
+    runs = max(3, bench.args.like_runs // 3)
+    out: dict[str, dict[str, float]] = {}
+    for runtime in bench.args.runtimes.split(","):
+        env = {**bench.env, "PHOTOFIND_MODEL_RUNTIME": runtime}
+        r: dict[str, float] = {}
+        if runtime == "onnx":
+            import shutil
+
+            shutil.rmtree(bench.work / "cache" / "onnx", ignore_errors=True)
+            r["export_run_s"], r["export_run_rss_mb"] = bench._index_run(one, env)
+            r["model_alone_ips"] = onnx_ceiling(bench.work / "cache", bench.args.ceiling_batches)
+        starts = [bench._index_run(one, env)[0] for _ in range(runs)]
+        r["first_image_s"] = statistics.median(starts)
+        t_quarter, _ = bench._index_run(quarter, env)
+        took, rss = bench._index_run(bench.lib, env)
+        n, n4 = len(files), len(files) // 4
+        r["index_s"], r["index_peak_rss_mb"] = took, rss
+        r["steady_ips"] = (n - n4) / (took - t_quarter)
+        r["like_unindexed_s"] = statistics.median(
+            [bench.cli("like", str(bench.query_outside), "--json", env=env)[0] for _ in range(runs)])
+        r["search_s"] = statistics.median(
+            [bench.cli("search", "a red ball on grass", "--json", env=env)[0] for _ in range(runs)])
+        r["daemon_idle_rss_mb"] = daemon_idle_rss(bench, env, bench.query_outside)
+        out[runtime] = r
+        bench.log(f"(g) {runtime}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items()))
+    bench.results["g_runtimes"] = out
+
+
+ROWS = (
+    ("export_run_s", "one-time export run (index of 1 photo, export included)", "{:.1f} s"),
+    ("export_run_rss_mb", "peak RSS of that export run", "{:.0f} MB"),
+    ("model_alone_ips", "model alone, batch 32, pre-decoded", "{:.2f} images/s"),
+    ("first_image_s", "start-up: `index` of 1 photo on a fresh store, median", "{:.2f} s"),
+    ("index_s", "`index` of the library, end to end", "{:.1f} s"),
+    ("steady_ips", "`index`, steady images/s after start-up", "{:.2f} images/s"),
+    ("index_peak_rss_mb", "peak RSS of `index`", "{:.0f} MB"),
+    ("like_unindexed_s", "`like` with an unindexed photo, no daemon, median", "{:.2f} s"),
+    ("search_s", "`search \"words\"`, no daemon, median", "{:.2f} s"),
+    ("daemon_idle_rss_mb", "daemon RSS, idle, both towers loaded", "{:.0f} MB"),
+)
+
+
+def runtime_table(r: dict[str, Any]) -> str:
+    g = r.get("g_runtimes")
+    if not g:
+        return ""
+    names = list(g)
+    lines = ["", "(g) " + " | ".join(["measure", *names])]
+    for key, label, fmt in ROWS:
+        cells = [fmt.format(g[n][key]) if key in g[n] else "-" for n in names]
+        lines.append(f"    {label} | " + " | ".join(cells))
+    return "\n".join(lines)
