@@ -119,7 +119,10 @@ def test_preprocess_refuses_transforms_it_cannot_reproduce() -> None:
 def test_numpy_tokenizer_equals_open_clips() -> None:
     import open_clip
 
-    texts = [*TEXTS, *PROBE_TEXTS, "", "  spaced\tout  ", "&lt;b&gt;html&lt;/b&gt;", "emoji 📷 ok"]
+    rng = np.random.default_rng(0)
+    ascii_noise = ["".join(chr(c) for c in rng.integers(9, 127, 40)) for _ in range(20)]  # controls too
+    texts = [*TEXTS, *PROBE_TEXTS, *ascii_noise, "", "  spaced\tout \r\n ", "&lt;b&gt;html&lt;/b&gt; &amp",
+             "emoji 📷 ok", "mojibake cafÃ©", "ﬁne ｆｕｌｌ “quotes”"]
     np.testing.assert_array_equal(ClipTokenizer()(texts), open_clip.get_tokenizer("ViT-B-32")(texts).numpy())
 
 

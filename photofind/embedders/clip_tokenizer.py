@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import html
 import importlib.util
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -15,6 +16,7 @@ from typing import Sequence
 import numpy as np
 
 VOCAB_NAME = "bpe_simple_vocab_16e6.txt.gz"
+_PLAIN = re.compile(r"[\x20-\x25\x27-\x7e\t\n]*")  # printable ASCII, tab, newline; no "&"
 
 
 def open_clip_vocab() -> Path:
@@ -46,10 +48,8 @@ class ClipTokenizer:
     """open_clip's SimpleTokenizer with its defaults: clean "lower", truncation, sot/eot."""
 
     def __init__(self, vocab: Path | None = None, context_length: int = 77) -> None:
-        import ftfy
         import regex
 
-        self._fix_text = ftfy.fix_text
         self.context_length = context_length
         self.byte_encoder = _bytes_to_unicode()
         lines = gzip.open(vocab or open_clip_vocab()).read().decode("utf-8").split("\n")
@@ -66,7 +66,11 @@ class ClipTokenizer:
         )
 
     def _clean(self, text: str) -> str:
-        text = html.unescape(html.unescape(self._fix_text(text))).strip()
+        if not _PLAIN.fullmatch(text):  # ftfy leaves printable ASCII without entities as it is;
+            import ftfy  # importing it costs 0.3 s of a `search`, so only text that needs it pays
+
+            text = ftfy.fix_text(text)
+        text = html.unescape(html.unescape(text)).strip()
         return " ".join(text.split()).strip().lower()
 
     def _bpe(self, token: str) -> str:

@@ -44,6 +44,9 @@ def make_session(path: Path, providers: list[str]) -> Any:
 
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only: ORT's own notices are not the user's business
+    # No weight pre-packing: measured here on ViT-B-32, it halves session creation (1.6 -> 0.8 s
+    # image, 1.45 -> 0.6 s text) and keeps ~190 MB + ~100 MB less resident, at the same batch-32 speed.
+    options.add_session_config_entry("session.disable_prepacking", "1")
     return ort.InferenceSession(str(path), options, providers=providers)
 
 
