@@ -34,6 +34,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 HERE = Path(__file__).resolve().parent
+# Runs a command, then prints its wall seconds and peak RSS (KB) as the last line of stderr.
+LAUNCHER = ("import resource, subprocess, sys, time; t = time.perf_counter(); rc = subprocess.call(sys.argv[1:]); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+            "sys.exit(rc)")
 sys.path.insert(0, str(HERE))
 from bench_runtimes import compare_runtimes, runtime_table  # noqa: E402
 
@@ -144,17 +148,19 @@ class Bench:
 
     # -- (b) and (f): photofind index, a real subprocess --------------------------------------
     def _index_run(self, folder: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
-        """Wall seconds and peak RSS (MB) of `photofind index folder` on a fresh store."""
+        """Wall seconds and peak RSS (MB) of `photofind index folder` on a fresh store.
+
+        A small launcher process starts it and reports its peak: Linux keeps a process's RSS
+        high-water mark across exec, so a child forked straight from this (torch-laden) process
+        would report this process's size instead of its own."""
         if self.home.exists():
             shutil.rmtree(self.home)
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "photofind", "index", str(folder), "-q"],
-                                env=env or self.env, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-        took = time.perf_counter() - started
-        if status != 0:
-            raise SystemExit(f"photofind index failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-        return took, usage.ru_maxrss / 1024
+        done = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "photofind", "index", str(folder), "-q"],
+                              env=env or self.env, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"photofind index failed: {done.stderr}")
+        took, maxrss_kb = done.stderr.strip().splitlines()[-1].split()
+        return float(took), float(maxrss_kb) / 1024
 
     def make_quarter(self) -> None:
         quarter = self.work / "quarter"

@@ -58,36 +58,43 @@ def daemon_idle_rss(bench: Any, env: dict[str, str], query: Path) -> float:
 
 
 def compare_runtimes(bench: Any) -> None:
+    """Each measure runs every runtime in turn (repeats alternate), so a neighbour's load on a
+    shared machine falls on both columns alike."""
+    import shutil
+
     files = sorted(bench.lib.iterdir())
     one, quarter = bench.work / "one", bench.work / "quarter"
     one.mkdir(exist_ok=True)
     if not (one / files[0].name).exists():
         os.link(files[0], one / files[0].name)
     runs = max(3, bench.args.like_runs // 3)
-    out: dict[str, dict[str, float]] = {}
-    for runtime in bench.args.runtimes.split(","):
-        env = {**bench.env, "PHOTOFIND_MODEL_RUNTIME": runtime}
-        r: dict[str, float] = {}
-        if runtime == "onnx":
-            import shutil
-
-            shutil.rmtree(bench.work / "cache" / "onnx", ignore_errors=True)
-            r["export_run_s"], r["export_run_rss_mb"] = bench._index_run(one, env)
-            r["model_alone_ips"] = onnx_ceiling(bench.work / "cache", bench.args.ceiling_batches)
-        starts = [bench._index_run(one, env)[0] for _ in range(runs)]
-        r["first_image_s"] = statistics.median(starts)
-        t_quarter, _ = bench._index_run(quarter, env)
-        took, rss = bench._index_run(bench.lib, env)
-        n, n4 = len(files), len(files) // 4
-        r["index_s"], r["index_peak_rss_mb"] = took, rss
-        r["steady_ips"] = (n - n4) / (took - t_quarter)
-        r["like_unindexed_s"] = statistics.median(
-            [bench.cli("like", str(bench.query_outside), "--json", env=env)[0] for _ in range(runs)])
-        r["search_s"] = statistics.median(
-            [bench.cli("search", "a red ball on grass", "--json", env=env)[0] for _ in range(runs)])
-        r["daemon_idle_rss_mb"] = daemon_idle_rss(bench, env, bench.query_outside)
-        out[runtime] = r
-        bench.log(f"(g) {runtime}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items()))
+    names = bench.args.runtimes.split(",")
+    envs = {rt: {**bench.env, "PHOTOFIND_MODEL_RUNTIME": rt} for rt in names}
+    out: dict[str, dict[str, Any]] = {rt: {} for rt in names}
+    if "onnx" in names:
+        shutil.rmtree(bench.work / "cache" / "onnx", ignore_errors=True)
+        out["onnx"]["export_run_s"], out["onnx"]["export_run_rss_mb"] = bench._index_run(one, envs["onnx"])
+        out["onnx"]["model_alone_ips"] = onnx_ceiling(bench.work / "cache", bench.args.ceiling_batches)
+    samples: dict[str, dict[str, list[float]]] = {rt: {"first": [], "like": [], "search": []} for rt in names}
+    for _ in range(runs):
+        for rt in names:
+            samples[rt]["first"].append(bench._index_run(one, envs[rt])[0])
+    n, n4 = len(files), len(files) // 4
+    for rt in names:
+        t_quarter, _ = bench._index_run(quarter, envs[rt])
+        took, rss = bench._index_run(bench.lib, envs[rt])
+        out[rt].update(index_s=took, index_peak_rss_mb=rss, steady_ips=(n - n4) / (took - t_quarter))
+    # The store now holds the whole library (the last index run): like and search query it.
+    for _ in range(runs):
+        for rt in names:
+            samples[rt]["like"].append(bench.cli("like", str(bench.query_outside), "--json", env=envs[rt])[0])
+            samples[rt]["search"].append(bench.cli("search", "a red ball on grass", "--json", env=envs[rt])[0])
+    for rt in names:
+        out[rt]["daemon_idle_rss_mb"] = daemon_idle_rss(bench, envs[rt], bench.query_outside)
+        for key, label in (("first", "first_image_s"), ("like", "like_unindexed_s"), ("search", "search_s")):
+            out[rt][label] = statistics.median(samples[rt][key])
+            out[rt][label + "_all"] = samples[rt][key]
+        bench.log(f"(g) {rt}: " + ", ".join(f"{k} {v:.2f}" for k, v in out[rt].items() if isinstance(v, float)))
     bench.results["g_runtimes"] = out
 
 
