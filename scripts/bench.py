@@ -263,9 +263,9 @@ class Bench:
         self.make_model()
         self.ceiling()
         self.tutorial_baseline()
-        del self.model  # free its memory before the subprocesses run
         if self.args.runtimes:
             compare_runtimes(self)  # first: it times the ONNX export, which (b) then finds in place
+        del self.model  # free its memory before the subprocesses run
         if self.args.only_runtimes:
             return self.results
         self.index()

@@ -65,6 +65,7 @@ class EffnetLite0Embedder(OnnxPath, Embedder):
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._model: Any = None
         self._transform: Any = None
+        self._numpy_input = False  # set once the ONNX path is chosen; kept through a fallback
         self._device = "cpu"
 
     @property
@@ -84,6 +85,7 @@ class EffnetLite0Embedder(OnnxPath, Embedder):
             folder = bundle_dir(cache, self.id)
             if self._open_bundle(folder, lambda: self._weights_key(cache), self._requested_device,
                                  lambda: self._export(folder, cache)):
+                self._numpy_input = True
                 return
         self._load_torch()
 
@@ -141,7 +143,7 @@ class EffnetLite0Embedder(OnnxPath, Embedder):
 
     def prepare(self, image: Image.Image) -> Any:
         self.ensure_loaded()
-        if self.runtime == "onnx":
+        if self._numpy_input:
             return self.PREPROCESS(image)  # numpy; equal to the torch transform below
         return self._transform(image)
 
