@@ -83,6 +83,8 @@ class OnnxBundle:
             return self._sessions[tower]
 
     def _open(self, tower: str) -> Any:
+        if not self.built_now and read_bundle(self.folder, self.key) is None:
+            self._rebuild()  # another process replaced the files since this one read the sidecar
         try:
             return make_session(self.folder / self.meta["files"][tower]["file"], self.providers)
         except Exception as exc:  # ORT raises its own types for a corrupt or foreign file
