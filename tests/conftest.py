@@ -32,6 +32,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PHOTOFIND_HOME", str(home))
     monkeypatch.setenv("PHOTOFIND_STORE_CACHE_DIR", str(tmp_path / "pf-cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    # The platform cache dir too: an embedder built without a cache_dir exports ONNX files there.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     return home
 
 

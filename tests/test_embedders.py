@@ -101,7 +101,7 @@ def test_clip_unknown_architecture() -> None:
 
 def test_int8_quantised_clip_stays_close_to_fp32(tiny_clip: dict[str, str]) -> None:
     args = (tiny_clip["clip_model"], "", tiny_clip["checkpoint"], tiny_clip["clip_config"], "cpu")
-    fp32, int8 = ClipEmbedder(*args), ClipEmbedder(*args, quantize=True)
+    fp32, int8 = ClipEmbedder(*args, runtime="torch"), ClipEmbedder(*args, quantize=True)
     assert int8.id == fp32.id + "-int8"  # its vectors get a collection of their own
     images = [scene(i, (96, 72)) for i in range(8)]
     a, b = fp32.embed(images), int8.embed(images)
