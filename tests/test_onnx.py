@@ -62,6 +62,28 @@ def test_tiny_clip_exports_both_towers_equal_to_torch(tiny_clip: dict[str, str],
     assert min(meta["verified_cosine"].values()) >= MIN_COSINE
 
 
+def test_a_vit_with_fused_attention_exports(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """With an even head count, MultiheadAttention takes its fused inference kernel, which has no
+    ONNX form (ViT-B-32 failed so). The tiny CLIP has one vision head; this one has two."""
+    import open_clip
+
+    config = tmp_path / "pf-tiny-2h.json"
+    config.write_text(json.dumps({"embed_dim": 32, "vision_cfg": {"image_size": 64, "layers": 1, "width": 128,
+                                  "patch_size": 16}, "text_cfg": {"context_length": 77, "vocab_size": 49408,
+                                  "width": 64, "heads": 2, "layers": 1}}))
+    open_clip.add_model_config(config)
+    torch.manual_seed(2)
+    model = open_clip.create_model("pf-tiny-2h", pretrained=None)
+    assert model.visual.transformer.resblocks[0].attn.num_heads == 2
+    torch.save(model.state_dict(), tmp_path / "2h.pt")
+    tiny = {"clip_model": "pf-tiny-2h", "clip_config": str(config), "checkpoint": str(tmp_path / "2h.pt")}
+    onnx = clip(tiny, "onnx", tmp_path / "cache")
+    rows = onnx.embed(images(3))
+    assert onnx.runtime == "onnx", capfd.readouterr().err[-500:]
+    assert cosines(rows, clip(tiny, "torch", None).embed(images(3))).min() >= MIN_COSINE
+    assert torch.backends.mha.get_fastpath_enabled()  # the export switched it off for itself only
+
+
 def test_effnet_onnx_equals_torch_with_real_weights(effnet, effnet_onnx) -> None:
     photos = images() + [Image.open(p).convert("RGB") for p in sorted(STAMPS.glob("test/*/*.jpg"))[:10]]
     assert cosines(effnet_onnx.embed(photos), effnet.embed(photos)).min() >= MIN_COSINE

@@ -10,15 +10,18 @@ size; anything else (other weights, a truncated or half-written file) is rebuilt
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -149,7 +152,7 @@ def _export(tower: Tower, path: Path) -> None:
     try:
         # MultiheadAttention's fused inference kernel has no ONNX form: trace the plain ops.
         torch.backends.mha.set_fastpath_enabled(False)
-        with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+        with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad(), _quiet_stderr():
             warnings.simplefilter("ignore")  # tracer and deprecation notes about code we do not own
             torch.onnx.export(
                 tower.module, (tower.sample,), str(path), opset_version=OPSET, dynamo=False,
@@ -163,6 +166,24 @@ def _export(tower: Tower, path: Path) -> None:
         raise ExportError(f"torch.onnx.export of the {tower.name} tower failed: {type(exc).__name__}: {first}") from None
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """torch 2.14's TorchScript exporter always has its C++ ONNX log on (setup_onnx_logging tests
+    the function object, not its result), so a failed export writes the whole graph to fd 2.
+    The failure is reported as one line instead; fd 2 is back as soon as the export returns."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 def check(session: Any, tower: Tower) -> float:
