@@ -64,6 +64,7 @@ class StatusReport:
     collections: list[CollectionInfo]
     last_index: str | None
     last_model: str | None
+    runtime: str | None = None  # model.runtime: "onnx" or "torch" (None for the pixel model)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

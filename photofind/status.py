@@ -25,8 +25,11 @@ def collection_infos(catalog: Catalog, client: Callable[[], Any]) -> list[dict[s
     return infos
 
 
-def collect_status(catalog: Catalog, client: Callable[[], Any], data_dir: Path, model_id: str) -> StatusReport:
-    """`client` opens Chroma, and is called only for a store that predates the catalog's summaries."""
+def collect_status(
+    catalog: Catalog, client: Callable[[], Any], data_dir: Path, model_id: str, runtime: str | None = None
+) -> StatusReport:
+    """`client` opens Chroma, and is called only for a store that predates the catalog's summaries.
+    `runtime`: what runs the model (onnx or torch), None for a model without one (pixel)."""
     files, unique, skipped = catalog.counts()
     collections = [CollectionInfo(i["name"], i["model"], i["space"], i["vectors"], i.get("hnsw") or {},
                                   predates(i.get("hnsw") or {}))
@@ -44,4 +47,5 @@ def collect_status(catalog: Catalog, client: Callable[[], Any], data_dir: Path, 
         collections=collections,
         last_index=datetime.fromtimestamp(float(last)).isoformat(timespec="seconds") if last else None,
         last_model=catalog.get_meta("last_model"),
+        runtime=runtime,
     )

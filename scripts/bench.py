@@ -9,9 +9,11 @@ Everything is measured in ONE run, on the same files and the same weights:
   (e) `photofind like` latency p50/p95: indexed image and unindexed image without the daemon,
       and both through `photofind watch`
   (f) peak RSS of the index process
+  (g) model.runtime = onnx against torch, side by side (scripts/bench_runtimes.py)
 The library is deterministic synthetic photo-like JPEGs (default 4000x3000, quality 90). The model
 is ViT-B-32 with random weights saved to a local checkpoint: it runs offline and has the real
-model's FLOPs, so the speeds are the real model's. Usage: python scripts/bench.py [--count 96] [--json]
+model's FLOPs, so the speeds are the real model's. Sections (b)-(f) run with --runtime (default onnx, the default setting).
+Usage: python scripts/bench.py [--count 96] [--runtimes onnx,torch] [--json]
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 HERE = Path(__file__).resolve().parent
+# Runs a command, then prints its wall seconds and peak RSS (KB) as the last line of stderr.
+LAUNCHER = ("import resource, subprocess, sys, time; t = time.perf_counter(); rc = subprocess.call(sys.argv[1:]); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+            "sys.exit(rc)")
+sys.path.insert(0, str(HERE))
+from bench_runtimes import compare_runtimes, runtime_table  # noqa: E402
 
 
 def photo(seed: int, size: tuple[int, int], quality: int, path: Path) -> None:
@@ -68,6 +76,7 @@ class Bench:
             "PHOTOFIND_MODEL": "clip",
             "PHOTOFIND_MODEL_CLIP_MODEL": "ViT-B-32",
             "PHOTOFIND_MODEL_DEVICE": "cpu",
+            "PHOTOFIND_MODEL_RUNTIME": args.runtime,
             "XDG_CONFIG_HOME": str(self.work / "config"),
             "HF_HUB_OFFLINE": "1",
         }
@@ -138,28 +147,34 @@ class Bench:
         self.log(f"(c) tutorial-style baseline: {self.results['c_tutorial_baseline_ips']:.2f} images/s")
 
     # -- (b) and (f): photofind index, a real subprocess --------------------------------------
-    def _index_run(self, folder: Path) -> tuple[float, float]:
-        """Wall seconds and peak RSS (MB) of `photofind index folder` on a fresh store."""
+    def _index_run(self, folder: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+        """Wall seconds and peak RSS (MB) of `photofind index folder` on a fresh store.
+
+        A small launcher process starts it and reports its peak: Linux keeps a process's RSS
+        high-water mark across exec, so a child forked straight from this (torch-laden) process
+        would report this process's size instead of its own."""
         if self.home.exists():
             shutil.rmtree(self.home)
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "photofind", "index", str(folder), "-q"],
-                                env=self.env, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-        took = time.perf_counter() - started
-        if status != 0:
-            raise SystemExit(f"photofind index failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-        return took, usage.ru_maxrss / 1024
+        done = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "photofind", "index", str(folder), "-q"],
+                              env=env or self.env, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"photofind index failed: {done.stderr}")
+        took, maxrss_kb = done.stderr.strip().splitlines()[-1].split()
+        return float(took), float(maxrss_kb) / 1024
 
-    def index(self) -> None:
-        # A quarter of the library first, then all of it, each on a fresh store: both pay the same
-        # start-up (imports, model load), so the difference is the steady indexing rate.
+    def make_quarter(self) -> None:
         quarter = self.work / "quarter"
         quarter.mkdir(exist_ok=True)
         files = sorted(self.lib.iterdir())
         for p in files[: len(files) // 4]:
             if not (quarter / p.name).exists():
                 os.link(p, quarter / p.name)
+
+    def index(self) -> None:
+        # A quarter of the library first, then all of it, each on a fresh store: both pay the same
+        # start-up (imports, model load), so the difference is the steady indexing rate.
+        quarter = self.work / "quarter"
+        files = sorted(self.lib.iterdir())
         t_quarter, _ = self._index_run(quarter)
         took, rss = self._index_run(self.lib)
         n, n4 = len(files), len(files) // 4
@@ -217,6 +232,7 @@ class Bench:
             self.like_runs(self.query_outside, 1)  # the daemon loads its model once
             sys.path.insert(0, str(HERE.parent))
             from photofind.api.requests import LikeRequest
+            from photofind.ranking import Ranking
             from photofind.daemon.protocol import DaemonClient
             from photofind.store.lock import read_owner
 
@@ -224,7 +240,7 @@ class Bench:
             t = []
             for _ in range(r):
                 started = time.perf_counter()
-                client.call(LikeRequest(image=str(indexed), k=10, model="clip"))
+                client.call(LikeRequest(image=str(indexed), ranking=Ranking(k=10), model="clip"))
                 t.append(time.perf_counter() - started)
             out["daemon_round_trip"] = {"p50": percentile(t, 50), "p95": percentile(t, 95)}
             t = self.like_runs(indexed, r)
@@ -245,10 +261,15 @@ class Bench:
 
         self.results["machine"] = f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads"
         self.make_library()
+        self.make_quarter()
         self.make_model()
         self.ceiling()
         self.tutorial_baseline()
+        if self.args.runtimes:
+            compare_runtimes(self)  # first: it times the ONNX export, which (b) then finds in place
         del self.model  # free its memory before the subprocesses run
+        if self.args.only_runtimes:
+            return self.results
         self.index()
         self.rescan()
         self.latency()
@@ -260,6 +281,9 @@ class Bench:
 
 
 def table(r: dict) -> str:
+    if "e_like_seconds" not in r:  # --only-runtimes
+        return (f"machine  {r['machine']}\n(a) model ceiling, batch 32: {r['a_model_ceiling_ips']:.2f} images/s (torch)\n"
+                f"(c) tutorial-style baseline: {r['c_tutorial_baseline_ips']:.2f} images/s" + runtime_table(r))
     e = r["e_like_seconds"]
     rows = [
         ("machine", r["machine"]),
@@ -280,7 +304,7 @@ def table(r: dict) -> str:
         rows.append((f"(e) like, {label}", f"p50 {e[key]['p50'] * 1000:.0f} ms, p95 {e[key]['p95'] * 1000:.0f} ms"))
     rows.append(("(f) peak RSS of photofind index", f"{r['f_index_peak_rss_mb']:.0f} MB"))
     width = max(len(k) for k, _ in rows)
-    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows) + runtime_table(r)
 
 
 def main() -> None:
@@ -292,6 +316,9 @@ def main() -> None:
     p.add_argument("--ceiling-batches", type=int, default=3)
     p.add_argument("--rescan-files", type=int, default=100_000, help="tiny files for the rescan test (0: skip)")
     p.add_argument("--like-runs", type=int, default=9)
+    p.add_argument("--runtime", default="onnx", choices=("onnx", "torch"), help="model.runtime for (b)-(f)")
+    p.add_argument("--runtimes", default="onnx,torch", help="runtimes compared in (g) ('' skips it)")
+    p.add_argument("--only-runtimes", action="store_true", help="run (a), (c) and (g) only")
     p.add_argument("--workdir", help="keep files here (default: a new temp dir)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = p.parse_args()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PHOTOFIND_STORE_CACHE_DIR", str(tmp_path / "pf-cache"))
     monkeypatch.setenv("PHOTOFIND_SERVER_AUTOSTART", "false")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    # The platform cache dir too: an embedder built without a cache_dir exports ONNX files there.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     return home
 
 
@@ -72,6 +75,52 @@ def tiny_clip_env(tiny_clip: dict[str, str], monkeypatch: pytest.MonkeyPatch) ->
 def effnet():
     from photofind.embedders.effnet import EffnetLite0Embedder
 
-    embedder = EffnetLite0Embedder("cpu")
+    embedder = EffnetLite0Embedder("cpu", runtime="torch")
     embedder.ensure_loaded()
+    return embedder
+
+
+def precision_at_1(store: Any, embedder: Any, data: Path) -> float:
+    """P@1 of `embedder` on a DATA/train, DATA/test layout: each test image's nearest train image."""
+    import numpy as np
+
+    from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
+    from photofind.indexer import Indexer
+    from photofind.scanner import PathFilter
+    from photofind.ranking import Ranking
+    from photofind.search import like
+
+    vectors = store.vectors(embedder.id, "cosine")
+    Indexer(store.catalog, vectors, embedder, path_filter=PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE),
+            batch_size=32, workers=2).index_roots([data / "train"])
+    queries = sorted((data / "test").glob("*/*.jpg"))
+    hits = [like(q, store.catalog, vectors, embedder, Ranking(k=1)).matches[0].path.split("/")[-2] == q.parent.name
+            for q in queries]
+    return float(np.mean(hits))
+
+
+@pytest.fixture(scope="session")
+def effnet_stamps_p1(effnet, tmp_path_factory: pytest.TempPathFactory) -> float:
+    """effnet-lite0's P@1 on stamps through torch, computed once for every test that compares with it."""
+    from photofind.store.store import Store
+
+    if not STAMPS.is_dir():
+        pytest.fail(f"the stamps dataset is missing at {STAMPS}")
+    with Store(tmp_path_factory.mktemp("stamps-torch"), "test") as store:
+        return precision_at_1(store, effnet, STAMPS)
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export cache for the session: effnet-lite0's export takes ~10 s, so it is done once."""
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="session")
+def effnet_onnx(onnx_cache: Path):
+    from photofind.embedders.effnet import EffnetLite0Embedder
+
+    embedder = EffnetLite0Embedder("cpu", runtime="onnx", cache_dir=onnx_cache)
+    embedder.ensure_loaded()
+    assert embedder.runtime == "onnx", "the effnet-lite0 export fell back to torch"
     return embedder

@@ -12,18 +12,14 @@ import pytest
 import torch
 from PIL import Image
 
-from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS, load
+from photofind.config import load
 from photofind.embedders import MODELS, create_embedder, text_models
 from photofind.embedders.clip import ClipEmbedder
 from photofind.embedders.effnet import map_by_position
 from photofind.embedders.pixel import PixelEmbedder
 from photofind.errors import ModelUnavailableError, UnknownModelError
-from photofind.indexer import Indexer
-from photofind.scanner import PathFilter
-from photofind.ranking import Ranking
-from photofind.search import like
 from photofind.store.store import Store
-from tests.conftest import STAMPS
+from tests.conftest import STAMPS, precision_at_1
 from tests.images import scene
 
 
@@ -64,30 +60,19 @@ def test_effnet_weights_are_the_real_imagenet_ones(effnet) -> None:
     np.testing.assert_allclose(rows[0], rows[1], atol=1e-5)  # deterministic
 
 
-def _precision_at_1(store: Store, embedder, data: Path) -> float:
-    vectors = store.vectors(embedder.id, "cosine")
-    Indexer(store.catalog, vectors, embedder, path_filter=PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE),
-            batch_size=32, workers=2).index_roots([data / "train"])
-    queries = sorted((data / "test").glob("*/*.jpg"))
-    hits = [like(q, store.catalog, vectors, embedder, Ranking(k=1)).matches[0].path.split("/")[-2] == q.parent.name
-            for q in queries]
-    return float(np.mean(hits))
-
-
 @pytest.mark.slow
-def test_effnet_beats_pixels_on_real_photos(effnet, tmp_path: Path) -> None:
+def test_effnet_beats_pixels_on_real_photos(effnet_stamps_p1: float, tmp_path: Path) -> None:
     """stamps: 27 classes, 269 train / 67 test. Measured here: pixel 0.12, effnet-lite0 0.58."""
-    if not STAMPS.is_dir():
-        pytest.fail(f"the stamps dataset is missing at {STAMPS}")
     with Store(tmp_path / "data", "test") as store:
-        pixel = _precision_at_1(store, PixelEmbedder(), STAMPS)
-        deep = _precision_at_1(store, effnet, STAMPS)
+        pixel = precision_at_1(store, PixelEmbedder(), STAMPS)
+    deep = effnet_stamps_p1
     assert deep >= 0.50
     assert deep - pixel >= 0.30
 
 
 def test_tiny_clip_loads_through_open_clip_from_a_checkpoint(tiny_clip: dict[str, str]) -> None:
-    emb = ClipEmbedder(tiny_clip["clip_model"], "", tiny_clip["checkpoint"], tiny_clip["clip_config"], "cpu")
+    emb = ClipEmbedder(tiny_clip["clip_model"], "", tiny_clip["checkpoint"], tiny_clip["clip_config"], "cpu",
+                       runtime="torch")
     assert not emb._loaded  # creating it imports nothing heavy
     rows = emb.embed([scene(1), scene(2)])
     assert rows.shape == (2, 32) and emb.dim == 32
@@ -117,7 +102,7 @@ def test_clip_unknown_architecture() -> None:
 
 def test_int8_quantised_clip_stays_close_to_fp32(tiny_clip: dict[str, str]) -> None:
     args = (tiny_clip["clip_model"], "", tiny_clip["checkpoint"], tiny_clip["clip_config"], "cpu")
-    fp32, int8 = ClipEmbedder(*args), ClipEmbedder(*args, quantize=True)
+    fp32, int8 = ClipEmbedder(*args, runtime="torch"), ClipEmbedder(*args, quantize=True)
     assert int8.id == fp32.id + "-int8"  # its vectors get a collection of their own
     images = [scene(i, (96, 72)) for i in range(8)]
     a, b = fp32.embed(images), int8.embed(images)

@@ -126,7 +126,9 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:
     from photofind.status import collect_status
 
-    return collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, ctx.models.get(r.model).id)
+    embedder = ctx.models.get(r.model)
+    return collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, embedder.id,
+                          getattr(embedder, "runtime", None))
 
 
 def _index(r: IndexRequest, ctx: Context) -> IndexReport:

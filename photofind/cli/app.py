@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -27,6 +29,22 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+class _WarningLine(logging.Handler):
+    """The core reports a model falling back to torch through logging: one `warning:` line on
+    the stderr of the moment (CliRunner swaps it), whatever else configures the root logger."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"warning: {record.getMessage()}\n")
+
+
+def _show_core_warnings() -> None:
+    logger = logging.getLogger("photofind.embedders")
+    if logging.getLogger().handlers or any(isinstance(h, _WarningLine) for h in logger.handlers):
+        return  # someone (pytest, an embedding program) already shows log records
+    logger.addHandler(_WarningLine(logging.WARNING))
+    logger.propagate = False  # open_clip's logging.warning() would add a root handler: not twice
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -43,6 +61,7 @@ def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     ctx.obj = GlobalOptions(config_file, data_dir, debug, no_server)
+    _show_core_warnings()
 
 
 app.command("index")(index_cmd.index)

@@ -25,7 +25,8 @@ def _size(n: int) -> str:
 
 def render_status(s: StatusReport) -> None:
     console.print(f"store      {s.data_dir} ({_size(s.store_bytes)})", soft_wrap=True)
-    console.print(f"model      {s.model}" + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""))
+    console.print(f"model      {s.model}" + (f" (runtime {s.runtime})" if s.runtime else "")
+                  + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""))
     console.print(f"last index {s.last_index or 'never'}")
     console.print(f"files      {s.files} indexed, {s.unique_images} unique images, {sum(s.skipped.values())} skipped")
     console.print("roots")

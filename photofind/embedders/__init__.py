@@ -20,13 +20,13 @@ def _clip(model: "ModelSettings") -> "Embedder":
     from photofind.embedders.clip import ClipEmbedder
 
     return ClipEmbedder(model.clip_model, model.pretrained, model.checkpoint, model.clip_config, model.device,
-                        model.quantize)
+                        model.quantize, model.runtime, model.cache_dir)
 
 
 def _effnet(model: "ModelSettings") -> "Embedder":
     from photofind.embedders.effnet import EffnetLite0Embedder
 
-    return EffnetLite0Embedder(model.device)
+    return EffnetLite0Embedder(model.device, model.runtime, model.cache_dir)
 
 
 def _pixel(model: "ModelSettings") -> "Embedder":

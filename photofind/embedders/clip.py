@@ -8,6 +8,7 @@ custom architecture JSON (the tests use it for a tiny random-weight model).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, Sequence
@@ -16,11 +17,18 @@ import numpy as np
 from PIL import Image
 
 from photofind.embedders.base import Embedder, l2_normalize
+from photofind.embedders.onnx_runtime import OnnxPath
 from photofind.embedders.torchutil import resolve_device, run_batch, skip_weight_init
 from photofind.errors import InputError, ModelUnavailableError, UnknownModelError
 
+PROBE_TEXTS = (
+    "a dog on the beach",
+    "Ünïcödé café &amp; naïve — 東京タワー at night, 3.14 o'clock!",
+    "a very long caption " * 30,  # past the context length: truncation
+)
 
-class ClipEmbedder(Embedder):
+
+class ClipEmbedder(OnnxPath, Embedder):
     supports_text = True
 
     def __init__(
@@ -31,6 +39,8 @@ class ClipEmbedder(Embedder):
         clip_config: str = "",
         device: str = "auto",
         quantize: bool = False,
+        runtime: str = "onnx",
+        cache_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.quantize = quantize
@@ -38,11 +48,16 @@ class ClipEmbedder(Embedder):
         self.pretrained = pretrained
         self.checkpoint = os.path.expanduser(checkpoint) if checkpoint else ""
         self.clip_config = os.path.expanduser(clip_config) if clip_config else ""
+        # model.quantize is torch's dynamic int8 (README, Performance): it keeps the torch path.
+        self.runtime = "torch" if quantize else runtime
+        self.cache_dir = Path(cache_dir) if cache_dir else None
         self._requested_device = device
         self._device = "cpu"
         self._model: Any = None
         self._preprocess: Any = None
         self._tokenizer: Any = None
+        self._np_preprocess: Any = None  # the ONNX path's numpy preprocessing
+        self._np_tokenizer: Any = None
         self._dim: int | None = None
 
     @property
@@ -64,19 +79,100 @@ class ClipEmbedder(Embedder):
         return self._dim
 
     def _load(self) -> None:
+        self._check_files()
+        if self.runtime == "onnx" and self._load_onnx():
+            return
+        self._load_torch()
+
+    def _check_files(self) -> None:
+        if self.clip_config and not Path(self.clip_config).is_file():
+            raise InputError(f"model.clip_config {self.clip_config} does not exist")
+        if self.checkpoint and not Path(self.checkpoint).is_file():
+            raise InputError(f"model.checkpoint {self.checkpoint} does not exist")
+
+    # -- ONNX Runtime -------------------------------------------------------------------------
+    def _load_onnx(self) -> bool:
+        from photofind.config import default_cache_dir
+        from photofind.embedders.onnx_export import bundle_dir
+        from photofind.embedders.preprocess import Preprocess
+
+        cache = self.cache_dir or default_cache_dir()
+        source = self.pretrained if not self.checkpoint else "file-" + _short_hash(str(Path(self.checkpoint).resolve()))
+        folder = bundle_dir(cache, f"clip-{self.model_name}-{source}")
+        if not self._open_bundle(folder, lambda: self._weights_key(cache), self._requested_device,
+                                 lambda: self._export(folder, cache)):
+            return False
+        assert self._bundle is not None
+        meta = self._bundle.meta
+        self._np_preprocess = Preprocess.from_json(meta["preprocess"])
+        self._dim = int(meta["dim"])
+        return True
+
+    def _weights_key(self, cache: Path) -> dict[str, Any]:
+        """What the exported files were built from; any change means a rebuild."""
+        from importlib.metadata import version
+
+        from photofind.embedders.onnx_export import EXPORT_FORMAT, file_sha256
+
+        key: dict[str, Any] = {"format": EXPORT_FORMAT, "model": self.model_name, "open_clip": version("open_clip_torch")}
+        if self.checkpoint:
+            key["checkpoint_sha256"] = file_sha256(Path(self.checkpoint), cache)
+        else:
+            key["pretrained"] = self.pretrained
+        if self.clip_config:
+            key["config_sha256"] = hashlib.sha256(Path(self.clip_config).read_bytes()).hexdigest()
+        return key
+
+    def _export(self, folder: Path, cache: Path) -> dict[str, Any]:
+        import torch
+
+        from photofind.embedders.preprocess import from_torchvision
+
+        self._load_torch("cpu")  # exported and checked on the CPU whatever the device
+        try:
+            return self._export_towers(folder, cache, torch, from_torchvision(self._preprocess))
+        finally:
+            self._model = None  # free the torch copy; a torch fallback loads its own for its device
+
+    def _export_towers(self, folder: Path, cache: Path, torch: Any, prep: Any) -> dict[str, Any]:
+        from photofind.embedders.clip_tokenizer import ClipTokenizer
+        from photofind.embedders.onnx_export import Tower, build_bundle, probe_images
+        from photofind.embedders.onnx_runtime import cpu_session
+
+        model = self._model
+        images = probe_images()
+        with torch.inference_mode():
+            ref_images = model.encode_image(torch.stack([self._preprocess(im) for im in images])).float().numpy()
+        image = Tower("image", _Tower(model.encode_image), torch.zeros(1, 3, prep.height, prep.width), "pixels",
+                      np.stack([prep(im) for im in images]), ref_images)
+        towers = [image]
+        context = int(getattr(self._tokenizer, "context_length", 0) or 77)
+        try:
+            mine = ClipTokenizer(context_length=context)(list(PROBE_TEXTS))
+            same_tokens = np.array_equal(mine, self._tokenizer(list(PROBE_TEXTS)).numpy())
+        except Exception:  # another tokenizer family (e.g. Hugging Face's): text stays on torch
+            same_tokens = False
+        if same_tokens:
+            with torch.inference_mode():
+                ref_texts = model.encode_text(torch.from_numpy(mine)).float().numpy()
+            towers.append(Tower("text", _Tower(model.encode_text), torch.from_numpy(mine[:1]), "tokens", mine, ref_texts))
+        extra = {"model_id": self.id, "dim": self._dim, "preprocess": prep.to_json(), "context_length": context}
+        return build_bundle(folder, self._weights_key(cache), towers, extra, cpu_session)
+
+    # -- torch --------------------------------------------------------------------------------
+    def _load_torch(self, device: str | None = None) -> None:
+        """open_clip's model, transform and tokenizer (also the export's source and reference)."""
+        if self._model is not None:
+            return
         import open_clip
 
         if self.clip_config:
-            if not Path(self.clip_config).is_file():
-                raise InputError(f"model.clip_config {self.clip_config} does not exist")
             open_clip.add_model_config(self.clip_config)
         if self.model_name not in open_clip.list_models():
             raise UnknownModelError(
                 f"open_clip has no model named {self.model_name!r} (see open_clip.list_models())"
             )
-        if self.checkpoint and not Path(self.checkpoint).is_file():
-            raise InputError(f"model.checkpoint {self.checkpoint} does not exist")
-        self._device = resolve_device(self._requested_device)
+        self._device = device or resolve_device(self._requested_device)
         weights = self.checkpoint or self.pretrained
         try:
             with skip_weight_init():  # every weight comes from `weights`, loaded strictly
@@ -123,20 +219,59 @@ class ClipEmbedder(Embedder):
     def input_size(self) -> int:  # type: ignore[override]
         if not self._loaded:
             return 224
+        if self._np_preprocess is not None:
+            return max(self._np_preprocess.height, self._np_preprocess.width)
         size = self._preprocess.transforms[0].size
         return size if isinstance(size, int) else max(size)
 
     def prepare(self, image: Image.Image) -> Any:
         self.ensure_loaded()
+        if self._np_preprocess is not None:  # numpy, equal to open_clip's transform
+            return self._np_preprocess(image)
         return self._preprocess(image)
 
     def _embed_prepared(self, batch: list[Any]) -> np.ndarray:
-        return run_batch(self._model.encode_image, batch, self._device)
-
-    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        rows = self._run_onnx("image", np.stack(batch)) if self._bundle is not None else None
+        if rows is not None:
+            return rows
         import torch
 
+        self._load_torch()
+        tensors = [torch.from_numpy(b) if isinstance(b, np.ndarray) else b for b in batch]
+        return run_batch(self._model.encode_image, tensors, self._device)
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         self.ensure_loaded()
+        if self._bundle is not None and self._bundle.has("text"):
+            if self._np_tokenizer is None:
+                from photofind.embedders.clip_tokenizer import ClipTokenizer
+
+                self._np_tokenizer = ClipTokenizer(context_length=int(self._bundle.meta["context_length"]))
+            rows = self._run_onnx("text", self._np_tokenizer(list(texts)))
+            if rows is not None:
+                return l2_normalize(rows)
+        import torch
+
+        self._load_torch()
         with torch.inference_mode():
             tokens = self._tokenizer(list(texts)).to(self._device)
             return l2_normalize(self._model.encode_text(tokens).float().cpu().numpy())
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _Tower(encode: Any) -> Any:
+    """A torch module whose forward is one of CLIP's encoders, for torch.onnx.export."""
+    import torch
+
+    class Tower(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.owner = encode.__self__  # registers the weights as this module's
+
+        def forward(self, x: Any) -> Any:
+            return encode(x)
+
+    return Tower()

@@ -81,8 +81,16 @@ def test_status(indexed: Path) -> None:
     assert data["skipped"] == {"not a readable image (unknown format)": 1}
     assert data["collections"][0]["vectors"] == 10 and data["collections"][0]["space"] == "cosine"
     assert data["store_bytes"] > 0 and data["last_index"] and data["daemon_pid"] is None
+    assert data["runtime"] is None  # the pixel model has no model runtime
     human = cli("status", "-m", "pixel")
     assert "11 indexed, 10 unique images, 1 skipped" in human.stdout
+
+
+def test_status_records_the_model_runtime(indexed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert json.loads(cli("status", "-m", "effnet-lite0", "--json").stdout)["runtime"] == "onnx"  # the default
+    monkeypatch.setenv("PHOTOFIND_MODEL_RUNTIME", "torch")
+    assert json.loads(cli("status", "-m", "effnet-lite0", "--json").stdout)["runtime"] == "torch"
+    assert "effnet-lite0-imagenet (runtime torch)" in cli("status", "-m", "effnet-lite0").stdout
 
 
 def test_reindex_quiet_prints_nothing_and_sees_deletes(indexed: Path) -> None:

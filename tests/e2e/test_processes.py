@@ -19,9 +19,10 @@ from tests.images import library
 PHOTOFIND = [sys.executable, "-m", "photofind"]
 
 
-def run(*args: str, extra: list[str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(*args: str, extra: list[str] | None = None, timeout: float = 120,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*PHOTOFIND[:1], *(extra or []), *PHOTOFIND[1:], *args],
-                          capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
+                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def imported_modules(importtime_stderr: str) -> set[str]:
@@ -43,11 +44,36 @@ def test_like_on_an_indexed_image_imports_no_model(tmp_path: Path, tiny_clip_env
     assert "chromadb" in modules  # the proof works: we do see what was imported
     assert not {m for m in modules if m.split(".")[0] in ("torch", "open_clip", "torchvision", "timm")}
 
-    # An image that is not indexed does need the model, through the same command.
+    # An image that is not indexed does need the model: the ONNX export that `index` left in the
+    # cache, run by ONNX Runtime, without torch.
     other = library(tmp_path / "elsewhere", 1, start=50)[0]
     res = run("like", str(other), "--json", extra=["-X", "importtime"])
     assert res.returncode == 0, res.stderr[-2000:]
+    modules = imported_modules(res.stderr)
+    assert "onnxruntime" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("torch", "open_clip", "torchvision", "timm")}
+
+    # With model.runtime = torch the same command runs open_clip.
+    res = run("like", str(other), "--json", extra=["-X", "importtime"], env={"PHOTOFIND_MODEL_RUNTIME": "torch"})
+    assert res.returncode == 0, res.stderr[-2000:]
     assert "open_clip" in imported_modules(res.stderr)
+
+
+@pytest.mark.slow
+def test_index_and_search_with_the_export_in_place_import_no_torch(tmp_path: Path, tiny_clip_env: dict[str, str]) -> None:
+    library(tmp_path / "a", 2)
+    first = run("index", str(tmp_path / "a"))
+    assert first.returncode == 0, first.stderr  # this run exports (and imports torch once)
+    library(tmp_path / "b", 3, start=20)
+    res = run("index", str(tmp_path / "b"), extra=["-X", "importtime"])
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "3 embedded" in res.stdout
+    modules = imported_modules(res.stderr)
+    assert "onnxruntime" in modules and "chromadb" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("torch", "open_clip", "torchvision", "timm")}
+    res = run("search", "a red disc", "--json", extra=["-X", "importtime"])
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert not {m for m in imported_modules(res.stderr) if m.split(".")[0] in ("torch", "open_clip", "timm")}
 
 
 def _rows(db: Path) -> int:
