@@ -14,9 +14,9 @@ import time
 from collections import deque
 from contextlib import AbstractContextManager, nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from photofind.store.catalog import Catalog, FileRow
 from photofind.embedders.base import Embedder
@@ -25,44 +25,13 @@ from photofind.media.fingerprint import Fingerprint, fingerprint
 from photofind.media.hashing import sha256_file
 from photofind.results import IndexReport, Progress
 from photofind.media.images import open_image
+from photofind.planning import Plan, plan_changes
 from photofind.scanner import FileStat, PathFilter, scan
 from photofind.store.vectors import VectorStore
 
 # Catalog rows for files whose vectors already exist are committed at least this often,
 # so a long rename-only run keeps its progress if interrupted.
 ROW_FLUSH = 500
-
-
-@dataclass
-class Plan:
-    """What differs between the disk and the catalog. Built without reading any file."""
-
-    to_hash: list[FileStat] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    missing_roots: list[Path] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)
-    # hashes whose rows the caller already changed (a move over another file): maybe orphans now
-    released: set[str] = field(default_factory=set)
-
-
-def plan_changes(
-    on_disk: Iterable[FileStat], known: dict[str, FileRow], *, full: bool = False, keep_under: Sequence[str] = ()
-) -> Plan:
-    """Pure diff. A file with the same (size, mtime_ns) as its row is not touched (unless `full`);
-    a row with no file is removed, except below `keep_under` (folders we could not list)."""
-    plan = Plan()
-    seen: set[str] = set()
-    for st in on_disk:
-        seen.add(st.path)
-        row = known.get(st.path)
-        if not full and row is not None and row.size == st.size and row.mtime_ns == st.mtime_ns:
-            plan.unchanged += 1
-        else:
-            plan.to_hash.append(st)
-    prefixes = tuple(k.rstrip("/") + "/" for k in keep_under)
-    plan.removed = [p for p in known if p not in seen and not (prefixes and p.startswith(prefixes))]
-    return plan
 
 
 @dataclass

@@ -29,7 +29,7 @@ def rss_mb(pid: int) -> float:
 def model_alone(bench: Any, cache: Path, batches: int, rounds: int = 3) -> dict[str, float]:
     """Images/s of the model alone at batch 32 on the same random tensors: torch's model (the
     bench's) and the ONNX export under ONNX Runtime, alternating, best round of each."""
-    import onnxruntime as ort
+
     import torch
 
     from photofind.embedders.onnx_runtime import make_session
@@ -48,7 +48,6 @@ def model_alone(bench: Any, cache: Path, batches: int, rounds: int = 3) -> dict[
                 for _ in range(batches):
                     run()
                 best[name] = max(best[name], 32 * batches / (time.perf_counter() - started))
-    del session, ort
     return best
 
 

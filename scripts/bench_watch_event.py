@@ -30,7 +30,7 @@ def build(data_dir: Path, n: int) -> float:
     import numpy as np
 
     from photofind.embedders.pixel import PixelEmbedder
-    from photofind.indexer import Indexer, Plan
+    from photofind.indexer import Indexer, Plan  # Plan also through indexer: --before runs older code
     from photofind.scanner import PathFilter
     from photofind.store.catalog import FileRow
     from photofind.store.store import Store
@@ -59,7 +59,7 @@ def measure(data_dir: Path, photos: Path, reps: int) -> dict[str, float]:
     from PIL import Image
 
     from photofind.embedders.pixel import PixelEmbedder
-    from photofind.indexer import Indexer, Plan
+    from photofind.indexer import Indexer, Plan  # Plan also through indexer: --before runs older code
     from photofind.scanner import FileStat, PathFilter
     from photofind.store.store import Store
 

@@ -84,7 +84,7 @@ def precision_at_1(store: Any, embedder: Any, data: Path) -> float:
     """P@1 of `embedder` on a DATA/train, DATA/test layout: each test image's nearest train image."""
     import numpy as np
 
-    from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
+    from photofind.settings import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
     from photofind.indexer import Indexer
     from photofind.scanner import PathFilter
     from photofind.ranking import Ranking

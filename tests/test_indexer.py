@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 
 from photofind.embedders.pixel import PixelEmbedder
-from photofind.indexer import Indexer, Plan
+from photofind.indexer import Indexer
+from photofind.planning import Plan
 from photofind.scanner import FileStat, PathFilter
-from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
+from photofind.settings import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
 from photofind.ranking import Ranking
 from photofind.search import like
 from photofind.store.store import Store

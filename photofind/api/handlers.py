@@ -20,7 +20,7 @@ from photofind.api.requests import (
     SearchRequest,
     StatusRequest,
 )
-from photofind.config import Settings
+from photofind.settings import Settings
 from photofind.embedders import Models
 from photofind.embedders.base import Embedder
 from photofind.errors import InputError

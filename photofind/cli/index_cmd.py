@@ -12,7 +12,7 @@ from photofind.cli import options
 from photofind.cli.common import console, err_console, handles_errors, load_settings
 from photofind.cli.progress import progress_bar
 from photofind.cli.route import answer, server_client
-from photofind.config import Settings
+from photofind.settings import Settings
 from photofind.errors import Cancelled
 from photofind.daemon.protocol import DaemonClient
 from photofind.results import IndexReport

@@ -22,7 +22,7 @@ from photofind.store.lock import SERVERS, StoreLock
 
 if TYPE_CHECKING:
     from photofind.api.requests import Request
-    from photofind.config import Settings
+    from photofind.settings import Settings
     from photofind.results import Progress
 
 SERVER_LOG = "server.log"

@@ -15,7 +15,7 @@ import typer
 
 from photofind.cli import options, web_cmd
 from photofind.cli.common import console, handles_errors, load_settings
-from photofind.config import Settings
+from photofind.settings import Settings
 
 
 def _logging(verbose: bool) -> None:

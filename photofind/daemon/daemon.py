@@ -22,7 +22,7 @@ from typing import Any
 
 from photofind.api.handlers import Context, run
 from photofind.api.requests import IndexRequest, PingRequest, Request, StopRequest
-from photofind.config import Settings
+from photofind.settings import Settings
 from photofind.daemon.activity import ActivityMeter
 from photofind.daemon.follower import Follower
 from photofind.daemon.protocol import socket_path

@@ -13,9 +13,10 @@ from typing import Any
 from photofind.daemon.events import ChangeCollector, Changes, OverflowSpy
 from photofind.daemon.settle import Settler
 from photofind.daemon.watcher import start_observer
-from photofind.indexer import Indexer, Plan, plan_changes
+from photofind.indexer import Indexer
+from photofind.planning import Plan, plan_changes
 from photofind.results import IndexReport
-from photofind.config import WatchSettings
+from photofind.settings import WatchSettings
 from photofind.scanner import PathFilter, scan
 
 log = logging.getLogger("photofind.daemon")

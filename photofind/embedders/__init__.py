@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable
 from photofind.errors import UnknownModelError
 
 if TYPE_CHECKING:
-    from photofind.config import ModelSettings
+    from photofind.settings import ModelSettings
     from photofind.embedders.base import Embedder
 
 

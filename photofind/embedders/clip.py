@@ -92,7 +92,7 @@ class ClipEmbedder(OnnxPath, Embedder):
 
     # -- ONNX Runtime -------------------------------------------------------------------------
     def _load_onnx(self) -> bool:
-        from photofind.config import default_cache_dir
+        from photofind.settings import default_cache_dir
         from photofind.embedders.onnx_export import bundle_dir
         from photofind.embedders.preprocess import Preprocess
 

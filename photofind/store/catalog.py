@@ -13,10 +13,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
-if TYPE_CHECKING:
-    from photofind.media.fingerprint import Fingerprint
+from photofind.store.fingerprints import FingerprintRows
+from photofind.store.sql import chunks
 
 COLLECTION_INFO = "collection:"  # meta key prefix: one JSON summary per vector collection
 SCHEMA_VERSION = 3
@@ -58,7 +58,6 @@ MIGRATIONS: dict[int, str] = {
     );
     """,
 }
-CHUNK = 500  # hashes per "IN (...)": far below SQLite's variable limit
 
 
 @dataclass(frozen=True)
@@ -77,14 +76,7 @@ def _under(root: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + "0"
 
 
-def _chunks(items: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
-    """SQLite caps the variables of one statement; ask in slices well below that cap."""
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-class Catalog:
+class Catalog(FingerprintRows):
     def __init__(self, path: Path) -> None:
         self.path = path
         # The store lock makes this process the only writer, so one connection is enough.
@@ -137,7 +129,7 @@ class Catalog:
     def rows_for(self, paths: Iterable[str]) -> dict[str, FileRow]:
         """path -> row for those of `paths` that are catalogued, in batched lookups."""
         found: dict[str, FileRow] = {}
-        for chunk in _chunks(list(paths)):
+        for chunk in chunks(list(paths)):
             marks = ",".join("?" * len(chunk))
             cur = self.db.execute(
                 f"SELECT path, hash, size, mtime_ns, status, error FROM files WHERE path IN ({marks})", chunk
@@ -181,7 +173,7 @@ class Catalog:
     def unreferenced(self, hashes: Iterable[str]) -> set[str]:
         """Those of `hashes` that no indexed file points at any more: costs the candidates, not the catalog."""
         candidates = set(hashes)
-        for chunk in _chunks(sorted(candidates)):
+        for chunk in chunks(sorted(candidates)):
             marks = ",".join("?" * len(chunk))
             candidates -= {h for (h,) in self.db.execute(
                 f"SELECT DISTINCT hash FROM files WHERE status = 'ok' AND hash IN ({marks})", chunk
@@ -191,7 +183,7 @@ class Catalog:
     def paths_for(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
         """hash -> [(path, mtime_ns)] of the indexed files holding that content, by path."""
         found: dict[str, list[tuple[str, int]]] = {}
-        for chunk in _chunks(list(hashes)):
+        for chunk in chunks(list(hashes)):
             marks = ",".join("?" * len(chunk))
             for h, p, mtime in self.db.execute(
                 f"SELECT hash, path, mtime_ns FROM files WHERE status = 'ok' AND hash IN ({marks}) ORDER BY path",
@@ -245,7 +237,7 @@ class Catalog:
     def rows_by_hash(self, hashes: Iterable[str]) -> dict[str, list[FileRow]]:
         """hash -> its indexed rows, by path."""
         found: dict[str, list[FileRow]] = {}
-        for chunk in _chunks(hashes):
+        for chunk in chunks(hashes):
             for r in self.db.execute(
                 "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE status = 'ok'"
                 f" AND hash IN ({','.join('?' * len(chunk))}) ORDER BY path",
@@ -253,52 +245,6 @@ class Catalog:
             ):
                 found.setdefault(r[1], []).append(FileRow(*r))
         return found
-
-    # -- fingerprints (dupes) ----------------------------------------------------------------
-    def put_fingerprints(self, prints: Iterable[tuple[str, "Fingerprint"]]) -> None:
-        self.db.executemany(
-            "INSERT OR REPLACE INTO fingerprints (hash, phash, width, height, taken, thumb, inner)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(h, f.phash, f.width, f.height, f.taken, f.thumb, f.inner) for h, f in prints],
-        )
-
-    def fingerprints(self, hashes: Iterable[str]) -> dict[str, "Fingerprint"]:
-        from photofind.media.fingerprint import Fingerprint
-
-        found = {}
-        for chunk in _chunks(hashes):
-            for h, *rest in self.db.execute(
-                "SELECT hash, phash, width, height, taken, thumb, inner FROM fingerprints"
-                f" WHERE hash IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
-                found[h] = Fingerprint(*rest)
-        return found
-
-    def phashes(self) -> Iterator[tuple[str, str, str]]:
-        """(hash, pHash, inner pHash) of every indexed content, by hash."""
-        return self.db.execute(
-            "SELECT hash, phash, inner FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
-            " ORDER BY hash"
-        )
-
-    def without_fingerprint(self) -> list[tuple[str, str]]:
-        """(hash, one of its paths) of indexed content with no fingerprint yet (older stores)."""
-        return self.db.execute(
-            "SELECT hash, MIN(path) FROM files WHERE status = 'ok'"
-            " AND hash NOT IN (SELECT hash FROM fingerprints) GROUP BY hash ORDER BY hash"
-        ).fetchall()
-
-    def sweep_fingerprints(self, hashes: Iterable[str] | None = None) -> int:
-        """Forget the fingerprints of content no indexed file holds any more: of `hashes` (the
-        content an apply released, a cost in proportion to the change), or of all (a reconcile)."""
-        if hashes is None:
-            return self.db.execute(
-                "DELETE FROM fingerprints WHERE hash NOT IN (SELECT hash FROM files WHERE status = 'ok')"
-            ).rowcount
-        gone = sorted(self.unreferenced(hashes))
-        self.db.executemany("DELETE FROM fingerprints WHERE hash = ?", [(h,) for h in gone])
-        return len(gone)
 
     # -- meta --------------------------------------------------------------------------------
     def set_meta(self, key: str, value: str) -> None:

@@ -14,7 +14,7 @@ import threading
 from typing import Any, Callable
 
 from photofind.api.requests import Request
-from photofind.config import Settings
+from photofind.settings import Settings
 from photofind.daemon.protocol import DaemonClient
 
 log = logging.getLogger("photofind.web")

@@ -30,7 +30,7 @@ from photofind.api.requests import (
     SearchRequest,
     StatusRequest,
 )
-from photofind.config import Settings
+from photofind.settings import Settings
 from photofind.embedders import model_spec, text_models
 from photofind.errors import InputError, PhotofindError
 from photofind.results import PhotoInfo, QueryResult

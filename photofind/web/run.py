@@ -11,7 +11,7 @@ import time
 import webbrowser
 from dataclasses import dataclass
 
-from photofind.config import Settings
+from photofind.settings import Settings
 from photofind.cli.route import daemon_client
 from photofind.web.answerers import Answer, DaemonAnswerer, sweep_thumbnails
 from photofind.web.serve import WebServer, exposure_warning, listen, url_of

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from watchdog.events import DirCreatedEvent, DirMovedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
 
-from photofind.config import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
+from photofind.settings import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
 from photofind.daemon.events import ChangeCollector
 from photofind.daemon.settle import Settler
 from photofind.daemon.watcher import start_observer

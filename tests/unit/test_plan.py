@@ -1,5 +1,5 @@
 from photofind.store.catalog import FileRow
-from photofind.indexer import plan_changes
+from photofind.planning import plan_changes
 from photofind.scanner import FileStat
 
 

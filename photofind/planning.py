@@ -1,0 +1,44 @@
+"""The pure half of indexing: what differs between the disk and the catalog, decided from
+stats alone (no file is read). `Indexer.apply` carries a Plan out; `index`, `reindex` and the
+watcher all plan with plan_changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from photofind.scanner import FileStat
+from photofind.store.catalog import FileRow
+
+
+@dataclass
+class Plan:
+    """What differs between the disk and the catalog. Built without reading any file."""
+
+    to_hash: list[FileStat] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    missing_roots: list[Path] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    # hashes whose rows the caller already changed (a move over another file): maybe orphans now
+    released: set[str] = field(default_factory=set)
+
+
+def plan_changes(
+    on_disk: Iterable[FileStat], known: dict[str, FileRow], *, full: bool = False, keep_under: Sequence[str] = ()
+) -> Plan:
+    """Pure diff. A file with the same (size, mtime_ns) as its row is not touched (unless `full`);
+    a row with no file is removed, except below `keep_under` (folders we could not list)."""
+    plan = Plan()
+    seen: set[str] = set()
+    for st in on_disk:
+        seen.add(st.path)
+        row = known.get(st.path)
+        if not full and row is not None and row.size == st.size and row.mtime_ns == st.mtime_ns:
+            plan.unchanged += 1
+        else:
+            plan.to_hash.append(st)
+    prefixes = tuple(k.rstrip("/") + "/" for k in keep_under)
+    plan.removed = [p for p in known if p not in seen and not (prefixes and p.startswith(prefixes))]
+    return plan

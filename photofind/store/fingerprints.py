@@ -1,0 +1,65 @@
+"""The catalog's `fingerprints` table (schema 2): per content hash, whatever the model, what
+`dupes` compares (pHash, inner pHash, a 64x64 grey thumbnail, size and date)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from photofind.store.sql import chunks
+
+if TYPE_CHECKING:
+    from photofind.media.fingerprint import Fingerprint
+
+class FingerprintRows:
+    """Mixed into Catalog: its connection, and `unreferenced` for the sweep."""
+
+    db: sqlite3.Connection
+
+    def unreferenced(self, hashes: Iterable[str]) -> set[str]:  # provided by Catalog
+        raise NotImplementedError
+
+    def put_fingerprints(self, prints: Iterable[tuple[str, "Fingerprint"]]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO fingerprints (hash, phash, width, height, taken, thumb, inner)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(h, f.phash, f.width, f.height, f.taken, f.thumb, f.inner) for h, f in prints],
+        )
+
+    def fingerprints(self, hashes: Iterable[str]) -> dict[str, "Fingerprint"]:
+        from photofind.media.fingerprint import Fingerprint
+
+        found = {}
+        for chunk in chunks(hashes):
+            for h, *rest in self.db.execute(
+                "SELECT hash, phash, width, height, taken, thumb, inner FROM fingerprints"
+                f" WHERE hash IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[h] = Fingerprint(*rest)
+        return found
+
+    def phashes(self) -> Iterator[tuple[str, str, str]]:
+        """(hash, pHash, inner pHash) of every indexed content, by hash."""
+        return self.db.execute(
+            "SELECT hash, phash, inner FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
+            " ORDER BY hash"
+        )
+
+    def without_fingerprint(self) -> list[tuple[str, str]]:
+        """(hash, one of its paths) of indexed content with no fingerprint yet (older stores)."""
+        return self.db.execute(
+            "SELECT hash, MIN(path) FROM files WHERE status = 'ok'"
+            " AND hash NOT IN (SELECT hash FROM fingerprints) GROUP BY hash ORDER BY hash"
+        ).fetchall()
+
+    def sweep_fingerprints(self, hashes: Iterable[str] | None = None) -> int:
+        """Forget the fingerprints of content no indexed file holds any more: of `hashes` (the
+        content an apply released, a cost in proportion to the change), or of all (a reconcile)."""
+        if hashes is None:
+            return self.db.execute(
+                "DELETE FROM fingerprints WHERE hash NOT IN (SELECT hash FROM files WHERE status = 'ok')"
+            ).rowcount
+        gone = sorted(self.unreferenced(hashes))
+        self.db.executemany("DELETE FROM fingerprints WHERE hash = ?", [(h,) for h in gone])
+        return len(gone)
