@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-HNSW: dict[str, int] = {"max_neighbors": 16, "ef_construction": 100, "ef_search": 100}
+HNSW: dict[str, int] = {"max_neighbors": 32, "ef_construction": 200, "ef_search": 400}
 BUILD_KEYS = ("max_neighbors", "ef_construction")  # fixed once the collection is built
 
 
