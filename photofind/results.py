@@ -147,5 +147,9 @@ class Activity:
     eta_seconds: float | None = None
     pending: int = 0  # changed files waiting to settle (the daemon)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Activity":
+        return cls(**data)
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -61,9 +61,12 @@ class Request:
         except TypeError as exc:
             raise PhotofindError(f"malformed {cls.verb} request: {exc}") from None
 
+    # The type the handler returns (with from_json); None: plain JSON (ping, stop).
+    result: ClassVar[Any] = None
+
     def decode(self, result: Any) -> Any:
         """The answer's JSON back into the type the handler returns."""
-        return result
+        return result if self.result is None else self.result.from_json(result)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,8 +75,7 @@ class RankedRequest(Request):
 
     ranking: Ranking = field(default_factory=Ranking)
 
-    def decode(self, result: Any) -> QueryResult:
-        return QueryResult.from_json(result)
+    result: ClassVar[Any] = QueryResult
 
 
 @verb
@@ -124,8 +126,7 @@ class DupesRequest(Request):
     max_distance: int = MAX_DISTANCE
     loose: bool = False  # the pHash test alone: "visually similar", not verified tile by tile
 
-    def decode(self, result: Any) -> DupesReport:
-        return DupesReport.from_json(result)
+    result: ClassVar[Any] = DupesReport
 
 
 @verb
@@ -133,8 +134,7 @@ class DupesRequest(Request):
 class StatusRequest(Request):
     verb: ClassVar[str] = "status"
 
-    def decode(self, result: Any) -> StatusReport:
-        return StatusReport.from_json(result)
+    result: ClassVar[Any] = StatusReport
 
 
 @verb
@@ -147,8 +147,7 @@ class IndexRequest(Request):
     paths: tuple[str, ...] = ()
     full: bool = False
 
-    def decode(self, result: Any) -> IndexReport:
-        return IndexReport.from_json(result)
+    result: ClassVar[Any] = IndexReport
 
 
 @verb
@@ -169,8 +168,7 @@ class PhotoRequest(Request):
     hash: str
     details: bool = False
 
-    def decode(self, result: Any) -> PhotoInfo:
-        return PhotoInfo.from_json(result)
+    result: ClassVar[Any] = PhotoInfo
 
 
 @verb
@@ -180,8 +178,7 @@ class ActivityRequest(Request):
 
     verb: ClassVar[str] = "activity"
 
-    def decode(self, result: Any) -> Activity:
-        return Activity(**result)
+    result: ClassVar[Any] = Activity
 
 
 @verb

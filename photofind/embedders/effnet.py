@@ -147,12 +147,8 @@ class EffnetLite0Embedder(OnnxPath, Embedder):
             return self.PREPROCESS(image)  # numpy; equal to the torch transform below
         return self._transform(image)
 
-    def _embed_prepared(self, batch: list[Any]) -> np.ndarray:
-        rows = self._run_onnx("image", np.stack(batch)) if self._bundle is not None else None
-        if rows is not None:
-            return rows
+    def _torch_image_rows(self, batch: list[Any]) -> np.ndarray:
         import torch
 
-        self._load_torch()
         tensors = [torch.from_numpy(b) if isinstance(b, np.ndarray) else b for b in batch]
         return run_batch(self._model, tensors, self._device, channels_last=True)

@@ -131,6 +131,20 @@ class OnnxPath:
         self._bundle = None
         self.runtime = "torch"
 
+    def _load_torch(self) -> None:  # each embedder loads its torch model
+        raise NotImplementedError
+
+    def _torch_image_rows(self, batch: list[Any]) -> np.ndarray:  # the torch model's forward on a batch
+        raise NotImplementedError
+
+    def _embed_prepared(self, batch: list[Any]) -> np.ndarray:
+        """Image rows from ONNX Runtime, or from torch when there is no usable export."""
+        rows = self._run_onnx("image", np.stack(batch)) if self._bundle is not None else None
+        if rows is not None:
+            return rows
+        self._load_torch()
+        return self._torch_image_rows(batch)
+
     def _run_onnx(self, tower: str, x: np.ndarray) -> np.ndarray | None:
         """The tower's rows from ONNX Runtime, or None when the torch path must answer."""
         from photofind.errors import PhotofindError
