@@ -131,6 +131,8 @@ class Indexer:
             with self.catalog.transaction():
                 self.catalog.delete(plan.removed)
                 self.catalog.set_meta(in_sync, "0")  # until this apply completes (a crash leaves "0")
+                if work or plan.removed or plan.released:
+                    self.catalog.unmark_in_sync(keep=in_sync)  # other models' collections: reconcile later
             report.removed = len(plan.removed)
             if full and self.vectors.outdated():
                 self.vectors.drop()  # built with older index settings: everything is re-embedded anyway

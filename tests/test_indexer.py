@@ -347,3 +347,17 @@ def test_new_collections_get_photofinds_index_settings_and_old_ones_are_raised_o
     status = collect_status(store.catalog, lambda: store.client, store.data_dir, emb.id)
     assert [(c.predates, c.vectors) for c in status.collections] == [(False, 5)]
     consistent(store)
+
+
+def test_rows_changed_under_one_model_are_reconciled_for_the_others(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    files = library(root, 3)
+    a, b = PixelEmbedder(), PixelEmbedder(16)
+    make_indexer(store, a).index_roots([root])
+    make_indexer(store, b).index_roots([root])
+    save(scene(50), root / "new.jpg")
+    files[0].unlink()
+    make_indexer(store, b).index_roots([root])  # only b's run sees the change on disk
+    report = make_indexer(store, a).index_roots([root])  # nothing changed since, yet a must catch up
+    assert (report.embedded, report.collected) == (1, 1)
+    assert store.vectors(a.id, "cosine").ids() == store.catalog.referenced_hashes()

@@ -46,19 +46,19 @@ class Request:
         cls = VERBS.get(str(data.get("verb")))
         if cls is None:
             raise PhotofindError(f"unknown request {data.get('verb')!r}; the CLI and the daemon differ in version")
-        args: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if f.name not in data:
-                continue
-            value = data[f.name]
-            if f.type in ("Ranking", Ranking):
-                value = Ranking.from_json(value or {})
-            elif isinstance(value, list):
-                value = tuple(value)
-            args[f.name] = value
         try:
+            args: dict[str, Any] = {}
+            for f in dataclasses.fields(cls):
+                if f.name not in data:
+                    continue
+                value = data[f.name]
+                if f.type in ("Ranking", Ranking):
+                    value = Ranking.from_json(value or {})
+                elif isinstance(value, list):
+                    value = tuple(value)
+                args[f.name] = value
             return cls(**args)
-        except TypeError as exc:
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise PhotofindError(f"malformed {cls.verb} request: {exc}") from None
 
     # The type the handler returns (with from_json); None: plain JSON (ping, stop).

@@ -28,7 +28,7 @@ from photofind.daemon.follower import Follower
 from photofind.daemon.protocol import socket_path
 from photofind.daemon.server import Emit, SocketServer
 from photofind.embedders import Models
-from photofind.errors import InputError
+from photofind.errors import InputError, PhotofindError
 from photofind.indexer import Indexer
 from photofind.results import IndexReport, Progress
 from photofind.scanner import PathFilter
@@ -66,6 +66,8 @@ class Daemon:
         self._busy = 0  # requests in flight
         self._last_request = time.monotonic()
         self._busy_lock = threading.Lock()
+        self._jobs_lock = threading.Lock()
+        self._closing = False  # set once the loop has ended: no more jobs are taken
         self.activity = ActivityMeter()  # indexing progress, for the web page's status
         self.web_host = web_host  # also serve the web page (photofind.web) on this address
 
@@ -91,10 +93,11 @@ class Daemon:
             sock = socket_path(store.data_dir)
             server = SocketServer(sock, self.dispatch)
             threading.Thread(target=server.serve_forever, name="photofind-socket", daemon=True).start()
-            web = self._start_web() if self.web_host is not None else None
-            store.lock_info(socket=str(sock), **({"web": web.url} if web else {}))
+            web = None
             self._install_signals()
             try:
+                web = self._start_web() if self.web_host is not None else None
+                store.lock_info(socket=str(sock), **({"web": web.url} if web else {}))
                 if self.watching:
                     self.follower = Follower(self.settings.watch, self.path_filter)
                     self.follower.add(self.roots)
@@ -167,18 +170,28 @@ class Daemon:
                 return
             if self.follower is None:
                 continue
-            changes = self.follower.drain()
-            if any(c.overflowed for c in changes):
-                log.warning("events were lost (inotify queue overflow); rescanning")
-                self._rescan("overflow reconcile")
-            elif time.monotonic() >= next_rescan:
-                self._rescan("periodic reconcile")
-            else:
-                report = self.follower.follow(changes, self.indexer_for(), self.lock)
-                if report is not None:
-                    self._log_batch("changes", report)
-                continue
-            next_rescan = time.monotonic() + period
+            try:
+                next_rescan = self._follow(next_rescan, period)
+            except Exception as exc:  # one failed batch (disk full, a Chroma error) must not stop watch
+                log.error("a batch failed (%s: %s); rescanning in a minute", type(exc).__name__, exc,
+                          exc_info=not isinstance(exc, PhotofindError))
+                next_rescan = time.monotonic() + 60
+
+    def _follow(self, next_rescan: float, period: float) -> float:
+        """One tick of watching; returns when the next periodic rescan is due."""
+        assert self.follower is not None
+        changes = self.follower.drain()
+        if any(c.overflowed for c in changes):
+            log.warning("events were lost (inotify queue overflow); rescanning")
+            self._rescan("overflow reconcile")
+        elif time.monotonic() >= next_rescan:
+            self._rescan("periodic reconcile")
+        else:
+            report = self.follower.follow(changes, self.indexer_for(), self.lock)
+            if report is not None:
+                self._log_batch("changes", report)
+            return next_rescan
+        return time.monotonic() + period
 
     def _idle_too_long(self) -> bool:
         if self.idle_seconds is None:
@@ -237,9 +250,11 @@ class Daemon:
         return report
 
     def _fail_jobs(self) -> None:
-        while not self.jobs.empty():
-            self.jobs.get_nowait().future.set_exception(
-                InputError(f"photofind {self.command} is stopping; run the command again"))
+        with self._jobs_lock:  # no job is queued after this: _answer checks _closing under the lock
+            self._closing = True
+            while not self.jobs.empty():
+                self.jobs.get_nowait().future.set_exception(
+                    InputError(f"photofind {self.command} is stopping; run the command again"))
 
     # -- requests from the socket -------------------------------------------------------------
     def dispatch(self, request: Request, emit: Emit, gone: threading.Event) -> Any:
@@ -262,10 +277,11 @@ class Daemon:
             self.stop.set()
             return {"pid": os.getpid()}
         if isinstance(request, IndexRequest):
-            if self.stop.is_set():
-                raise InputError(f"photofind {self.command} is stopping; run the command again")
             future: Future[Any] = Future()
-            self.jobs.put(_Job(request, emit, gone, future))
+            with self._jobs_lock:
+                if self._closing or self.stop.is_set():
+                    raise InputError(f"photofind {self.command} is stopping; run the command again")
+                self.jobs.put(_Job(request, emit, gone, future))
             return future.result()
         with self.lock:
             return run(request, self.context).to_json()

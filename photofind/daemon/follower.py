@@ -67,6 +67,8 @@ class Follower:
                     released |= overwritten
                     if moved:
                         log.debug("moved %s -> %s", src, dest)
+                if released:  # in the same transaction: a crash before the apply below still reconciles
+                    catalog.unmark_in_sync()
         removed: set[str] = set()
         for c in changes:
             for folder in c.folders:

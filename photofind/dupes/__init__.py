@@ -2,9 +2,10 @@
 
 - exact: the same bytes (content hash) under several paths, grouped in SQL;
 - verified: the same picture resized, re-encoded, lightly cropped or stored rotated with an
-  EXIF tag. Candidates come from pHash buckets and the vector index's neighbours; a pair is
-  kept only if the pHashes are within `max_distance` bits (global) AND every tile of the two
-  aligned thumbnails agrees (local, verify.py);
+  EXIF tag. Candidates come from exhaustive scans of the stored pHashes (and of each photo's
+  inner, cropped pHash against the others', for crops); no vector is read. A pair is kept only
+  if the pHashes are within `max_distance` bits (global) AND every tile of the two aligned
+  thumbnails agrees (local, verify.py);
 - loose (opt-in): the global pHash test alone, "visually similar".
 
 This module holds the defaults and is cheap to import (the CLI reads them for its --help);
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_DISTANCE = 12  # pHash bits of 64; measured: resize/re-encode 0-4, 4 % crop up to 12
+MAX_DISTANCE = 12  # pHash bits of 64; measured: resize/re-encode 0-4 (crops, which move it further, pair through the inner pHash)
 
 __all__ = ["MAX_DISTANCE", "MAX_TILE_DIFF", "DupesReport", "Group", "Member", "find_dupes"]
 

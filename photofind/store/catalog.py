@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from photofind.store.fingerprints import FingerprintRows
-from photofind.store.sql import chunks
+from photofind.store.sql import select_in
 
 COLLECTION_INFO = "collection:"  # meta key prefix: one JSON summary per vector collection
 SCHEMA_VERSION = 3
@@ -128,14 +128,8 @@ class Catalog(FingerprintRows):
 
     def rows_for(self, paths: Iterable[str]) -> dict[str, FileRow]:
         """path -> row for those of `paths` that are catalogued, in batched lookups."""
-        found: dict[str, FileRow] = {}
-        for chunk in chunks(list(paths)):
-            marks = ",".join("?" * len(chunk))
-            cur = self.db.execute(
-                f"SELECT path, hash, size, mtime_ns, status, error FROM files WHERE path IN ({marks})", chunk
-            )
-            found.update((r[0], FileRow(*r)) for r in cur)
-        return found
+        sql = "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE path IN ({})"
+        return {r[0]: FileRow(*r) for r in select_in(self.db, sql, paths)}
 
     def row(self, path: str) -> FileRow | None:
         return self.rows_for([path]).get(path)
@@ -173,24 +167,12 @@ class Catalog(FingerprintRows):
     def unreferenced(self, hashes: Iterable[str]) -> set[str]:
         """Those of `hashes` that no indexed file points at any more: costs the candidates, not the catalog."""
         candidates = set(hashes)
-        for chunk in chunks(sorted(candidates)):
-            marks = ",".join("?" * len(chunk))
-            candidates -= {h for (h,) in self.db.execute(
-                f"SELECT DISTINCT hash FROM files WHERE status = 'ok' AND hash IN ({marks})", chunk
-            )}
-        return candidates
+        sql = "SELECT DISTINCT hash FROM files WHERE status = 'ok' AND hash IN ({})"
+        return candidates - {h for (h,) in select_in(self.db, sql, sorted(candidates))}
 
     def paths_for(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
         """hash -> [(path, mtime_ns)] of the indexed files holding that content, by path."""
-        found: dict[str, list[tuple[str, int]]] = {}
-        for chunk in chunks(list(hashes)):
-            marks = ",".join("?" * len(chunk))
-            for h, p, mtime in self.db.execute(
-                f"SELECT hash, path, mtime_ns FROM files WHERE status = 'ok' AND hash IN ({marks}) ORDER BY path",
-                chunk,
-            ):
-                found.setdefault(h, []).append((p, mtime))
-        return found
+        return {h: [(r.path, r.mtime_ns) for r in rows] for h, rows in self.rows_by_hash(hashes).items()}
 
     def iter_ok(self) -> Iterator[FileRow]:
         cur = self.db.execute(
@@ -237,13 +219,10 @@ class Catalog(FingerprintRows):
     def rows_by_hash(self, hashes: Iterable[str]) -> dict[str, list[FileRow]]:
         """hash -> its indexed rows, by path."""
         found: dict[str, list[FileRow]] = {}
-        for chunk in chunks(hashes):
-            for r in self.db.execute(
-                "SELECT path, hash, size, mtime_ns, status, error FROM files WHERE status = 'ok'"
-                f" AND hash IN ({','.join('?' * len(chunk))}) ORDER BY path",
-                chunk,
-            ):
-                found.setdefault(r[1], []).append(FileRow(*r))
+        sql = ("SELECT path, hash, size, mtime_ns, status, error FROM files WHERE status = 'ok'"
+               " AND hash IN ({}) ORDER BY path")
+        for r in select_in(self.db, sql, hashes):
+            found.setdefault(r[1], []).append(FileRow(*r))
         return found
 
     # -- meta --------------------------------------------------------------------------------
@@ -253,6 +232,11 @@ class Catalog(FingerprintRows):
     def get_meta(self, key: str) -> str | None:
         r = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return r[0] if r else None
+
+    def unmark_in_sync(self, keep: str | None = None) -> None:
+        """Rows changed: every collection but `keep` (the one being written) is no longer known to
+        match them, since rows are shared by every model; its next apply reconciles."""
+        self.db.execute("UPDATE meta SET value = '0' WHERE key LIKE 'in_sync:%' AND key IS NOT ?", (keep,))
 
     def set_collection_info(self, info: dict[str, Any]) -> None:
         """What a vector collection holds, kept here so `status` never has to open Chroma."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from photofind.store.sql import chunks
+from photofind.store.sql import select_in
 
 if TYPE_CHECKING:
     from photofind.media.fingerprint import Fingerprint
@@ -29,15 +29,8 @@ class FingerprintRows:
     def fingerprints(self, hashes: Iterable[str]) -> dict[str, "Fingerprint"]:
         from photofind.media.fingerprint import Fingerprint
 
-        found = {}
-        for chunk in chunks(hashes):
-            for h, *rest in self.db.execute(
-                "SELECT hash, phash, width, height, taken, thumb, inner FROM fingerprints"
-                f" WHERE hash IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
-                found[h] = Fingerprint(*rest)
-        return found
+        sql = "SELECT hash, phash, width, height, taken, thumb, inner FROM fingerprints WHERE hash IN ({})"
+        return {h: Fingerprint(*rest) for h, *rest in select_in(self.db, sql, hashes)}
 
     def phashes(self) -> Iterator[tuple[str, str, str]]:
         """(hash, pHash, inner pHash) of every indexed content, by hash."""

@@ -15,7 +15,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 class VectorMirror:
-    """The `vectors` table of the catalog (schema 2), seen for one collection."""
+    """The `vectors` table of the catalog (schema 3), seen for one collection."""
 
     def __init__(self, db: sqlite3.Connection, collection: str) -> None:
         self.db = db

@@ -158,3 +158,8 @@ def test_a_daemon_that_hangs_up_is_a_one_line_error_naming_it(sock_path: Path) -
     raw_server(sock_path, "hang up")
     with pytest.raises(DaemonError, match=r"photofind watch \(pid 42\) closed the connection before answering"):
         DaemonClient(sock_path, 42).call(StatusRequest())
+
+
+def test_a_malformed_ranking_is_a_photofind_error_not_an_internal_one() -> None:
+    with pytest.raises(PhotofindError, match="malformed like request"):
+        Request.from_json({"verb": "like", "image": "/q", "ranking": {"k": "many"}})
