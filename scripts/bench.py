@@ -321,7 +321,16 @@ def main() -> None:
     p.add_argument("--only-runtimes", action="store_true", help="run (a), (c) and (g) only")
     p.add_argument("--workdir", help="keep files here (default: a new temp dir)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--watch-event", type=int, metavar="N",
+                   help="only: one watch event on an N-photo catalog, this checkout beside --before REV "
+                        "(scripts/bench_watch_event.py)")
+    p.add_argument("--before", default="7c0e0da", help="with --watch-event: the older commit (default: before "
+                   "the apply in proportion to the change)")
     args = p.parse_args()
+    if args.watch_event:
+        cmd = [sys.executable, str(Path(__file__).with_name("bench_watch_event.py")), "--n", str(args.watch_event),
+               "--before", args.before]
+        raise SystemExit(subprocess.call(cmd))
     results = Bench(args).run()
     print(json.dumps(results, indent=2) if args.json else table(results))
 
