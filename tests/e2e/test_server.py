@@ -137,8 +137,10 @@ def test_ctrl_c_cancels_the_job_cleanly_and_the_server_goes_on(tmp_path: Path, i
     root = tmp_path / "photos"
     library(root, 600, size=(96, 72))
     env = {**env, "PHOTOFIND_MODEL_BATCH_SIZE": "2"}
+    # Ctrl-C as at a terminal: a suite started in the background (CI) inherits SIGINT ignored.
     job = subprocess.Popen([PY, "-m", "photofind", "index", str(root)], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     wait_until(lambda: rows(isolated_home) >= 40, what="the job under way")
     job.send_signal(signal.SIGINT)
     _, err = job.communicate(timeout=60)
