@@ -37,8 +37,9 @@ def start_observer(
 ) -> tuple[Any, str]:
     """Watch `root` recursively; returns (observer, "inotify" | "polling")."""
     if not polling:
-        observer = make_native()
+        observer = None
         try:
+            observer = make_native()  # watchdog opens its inotify instance here: it can fail too
             observer.schedule(collector, str(root), recursive=True)
             observer.start()
             return observer, "inotify"
@@ -46,14 +47,15 @@ def start_observer(
             if exc.errno not in _LIMIT_ERRNOS:
                 raise
             try:
-                observer.stop()
+                if observer is not None:
+                    observer.stop()
             except Exception:  # it never started; nothing to stop
                 pass
+            which = "instance" if observer is None else "watch"
             log.warning(
-                "the inotify watch limit is reached for %s (raise fs.inotify.max_user_watches); "
+                "the inotify %s limit is reached for %s (raise fs.inotify.max_user_%ss); "
                 "polling it every %.0f s instead",
-                root,
-                poll_seconds,
+                which, root, which, poll_seconds,
             )
     observer = _polling_observer(poll_seconds)
     observer.schedule(collector, str(root), recursive=True)

@@ -100,6 +100,24 @@ def test_watch_limit_falls_back_to_polling_with_one_warning(tmp_path: Path, capl
         observer.join()
 
 
+def no_inotify_instance_left() -> object:
+    """Stands in for watchdog's Observer() on a machine whose inotify instances are used up
+    (fs.inotify.max_user_instances; seen here when other programs held them all): watchdog
+    raises EMFILE while opening its instance, before anything is scheduled."""
+    raise OSError(errno.EMFILE, "inotify instance limit reached")
+
+
+def test_instance_limit_also_falls_back_to_polling(tmp_path: Path, caplog) -> None:
+    c = ChangeCollector(str(tmp_path), PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE))
+    observer, how = start_observer(tmp_path, c, polling=False, poll_seconds=0.2, make_native=no_inotify_instance_left)
+    try:
+        assert how == "polling"
+        assert [r.getMessage() for r in caplog.records if "inotify instance limit" in r.getMessage()]
+    finally:
+        observer.stop()
+        observer.join()
+
+
 def test_a_watchdog_overflow_warning_flags_a_reconcile(tmp_path: Path) -> None:
     """watchdog 7 reports a kernel queue overflow only as a log warning; the spy must hear it.
     (Overflowing a real inotify queue would need tens of thousands of events in a burst.)"""
