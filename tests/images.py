@@ -26,6 +26,16 @@ def scene(seed: int, size: tuple[int, int] = (160, 120), shapes: list[tuple[int,
     return im
 
 
+def exif_with(orientation: int | None = None, taken: str | None = None) -> Image.Exif:
+    """EXIF with an orientation tag and/or a DateTimeOriginal ("YYYY:MM:DD HH:MM:SS")."""
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    if taken:
+        exif.get_ifd(0x8769)[0x9003] = taken
+    return exif
+
+
 def save(im: Image.Image, path: Path, **kwargs: object) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     im.save(path, **kwargs)

@@ -8,16 +8,7 @@ from PIL import Image
 
 from photofind.errors import NotAnImageError
 from photofind.media.images import open_image, to_rgb
-from tests.images import save, scene
-
-
-def exif_with(orientation: int | None = None, taken: str | None = None) -> Image.Exif:
-    exif = Image.Exif()
-    if orientation:
-        exif[0x0112] = orientation
-    if taken:
-        exif.get_ifd(0x8769)[0x9003] = taken
-    return exif
+from tests.images import exif_with, save, scene
 
 
 def test_exif_orientation_is_applied_and_size_is_upright(tmp_path: Path) -> None:

@@ -17,18 +17,9 @@ from PIL import Image
 from photofind import config
 from photofind.api.requests import IndexRequest
 from photofind.cli.route import answer
-from tests.images import library, save, scene
+from tests.images import exif_with, library, save, scene
 
 BASE = "http://127.0.0.1:8765"
-
-
-def exif(orientation: int | None = None, taken: str | None = None) -> Image.Exif:
-    data = Image.Exif()
-    if orientation:
-        data[0x0112] = orientation
-    if taken:
-        data.get_ifd(0x8769)[0x9003] = taken
-    return data
 
 
 def sha(path: Path) -> str:
@@ -63,7 +54,7 @@ def make_library(tmp_path: Path) -> Lib:
     stamp(root / "copy.jpg", "2023-06-16T12:00:00")
     stamp(save(scene(3, (320, 240)), root / "sub" / "big3.jpg", quality=80), "2023-06-17T12:00:00")
     sideways = scene(20, (120, 80)).transpose(Image.Transpose.ROTATE_90)  # EXIF 6: turn to view
-    save(sideways, root / "rot.jpg", exif=exif(6, "2022:05:01 10:00:00"), quality=92)
+    save(sideways, root / "rot.jpg", exif=exif_with(6, "2022:05:01 10:00:00"), quality=92)
     (root / "broken.jpg").write_bytes(b"this is not a photo")
     secret = save(scene(30), outside / "secret.jpg", quality=92)
     (root / "link.jpg").symlink_to(secret)
