@@ -8,6 +8,7 @@ finds the work half done and completes it, never duplicating a vector.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 import time
@@ -238,7 +239,8 @@ class Indexer:
                 nxt = next(queue, None)
                 if nxt is None:
                     return
-                pending.append(pool.submit(self._load, nxt[0], nxt[1], existing))
+                # in the caller's context: a model that loads in a worker reports its download there
+                pending.append(pool.submit(contextvars.copy_context().run, self._load, nxt[0], nxt[1], existing))
 
         try:
             top_up()

@@ -65,6 +65,8 @@ class StatusReport:
     last_index: str | None
     last_model: str | None
     runtime: str | None = None  # model.runtime: "onnx" or "torch" (None for the pixel model)
+    # files in the data dir that other users can read (relative paths); [] = private
+    readable_by_others: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +84,26 @@ class Progress:
     done: int
     total: int
     skipped: int
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    """How far a model's weights download is: bytes so far out of `total` (None: not known)."""
+
+    name: str  # what is downloaded, e.g. "CLIP weights ViT-B-32/laion2b_s34b_b79k"
+    done: int
+    total: int | None
+
+
+def progress_to_json(p: Progress | DownloadProgress) -> dict[str, Any]:
+    """A progress line for the socket; `progress_from_json` tells the two kinds apart."""
+    return {**asdict(p), "kind": "download"} if isinstance(p, DownloadProgress) else asdict(p)
+
+
+def progress_from_json(data: dict[str, Any]) -> Progress | DownloadProgress:
+    if data.get("kind") == "download":
+        return DownloadProgress(data["name"], data["done"], data.get("total"))
+    return Progress(data["done"], data["total"], data["skipped"])
 
 
 @dataclass

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from photofind.private import readable_by_others
 from photofind.store.catalog import Catalog
 from photofind.results import CollectionInfo, StatusReport
 from photofind.store.store import disk_usage
@@ -48,4 +49,5 @@ def collect_status(
         last_index=datetime.fromtimestamp(float(last)).isoformat(timespec="seconds") if last else None,
         last_model=catalog.get_meta("last_model"),
         runtime=runtime,
+        readable_by_others=readable_by_others(data_dir),
     )

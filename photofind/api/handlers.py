@@ -25,7 +25,7 @@ from photofind.embedders import Models
 from photofind.embedders.base import Embedder
 from photofind.errors import InputError
 from photofind.dupes.report import DupesReport
-from photofind.results import Activity, IndexReport, PhotoInfo, Progress, QueryResult, StatusReport
+from photofind.results import Activity, DownloadProgress, IndexReport, PhotoInfo, Progress, QueryResult, StatusReport
 from photofind.store.catalog import Catalog
 from photofind.store.store import Store
 from photofind.store.vectors import VectorStore
@@ -45,7 +45,8 @@ class Context:
     models: Models
     # the daemon's indexers (one per model), which share its write lock and stop event
     indexer_for: "Callable[[str | None], Indexer] | None" = None
-    on_progress: Callable[[Progress], None] | None = None
+    # an index job's files, and any model weights downloaded for the request
+    on_progress: Callable[[Progress | DownloadProgress], None] | None = None
     activity: Callable[[], Activity] | None = None  # the daemon's indexing progress, read live
     cancel: threading.Event | None = None  # set: an index job stops after the batch in flight
 
@@ -170,7 +171,10 @@ HANDLERS: dict[type[Request], Callable[[Any, Context], Any]] = {
 
 def run(request: Request, ctx: Context) -> Any:
     """The answer to `request`, as the handler's own type (to_json() turns it into the wire form)."""
+    from photofind.embedders.weights import report_downloads
+
     handler = HANDLERS.get(type(request))
     if handler is None:
         raise InputError(f"{request.verb} is answered only by the daemon")  # ping
-    return handler(request, ctx)
+    with report_downloads(ctx.on_progress):  # wherever the model loads first for this request
+        return handler(request, ctx)

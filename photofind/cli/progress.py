@@ -1,50 +1,83 @@
-"""The indexing progress bar: the core reports plain Progress values, Rich draws them."""
+"""The indexing progress bar: the core reports plain Progress values (and DownloadProgress while
+a model's weights download), Rich draws them."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress as RichProgress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from photofind.cli.common import err_console
 
-if TYPE_CHECKING:  # the indexer pulls in numpy; the bar only needs the type
-    from photofind.results import Progress
+if TYPE_CHECKING:  # the indexer pulls in numpy; the bar only needs the types
+    from photofind.results import DownloadProgress, Progress
+
+OnProgress = Callable[["Progress | DownloadProgress"], None]
+
+
+class _Amount(ProgressColumn):
+    """Files as `12/40`, a download as `120.3/605.1 MB`."""
+
+    def render(self, task: Task) -> Text:
+        if task.fields.get("bytes"):
+            done = decimal(int(task.completed))
+            return Text(f"{done}/{decimal(int(task.total))}" if task.total else done)
+        return Text(f"{int(task.completed)}/{int(task.total)}" if task.total is not None else "")
+
+
+class _Speed(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        if not speed:
+            return Text("")
+        text = f"{decimal(int(speed))}/s" if task.fields.get("bytes") else f"{speed:.1f} files/s"
+        return Text(text, style="progress.data.speed")
 
 
 @contextmanager
-def progress_bar(enabled: bool, label: str = "indexing") -> Iterator[Callable[[Progress], None] | None]:
-    """A Rich bar with files/s, ETA and the skipped count; the core only sees a callback."""
+def progress_bar(enabled: bool, label: str = "indexing") -> Iterator[OnProgress | None]:
+    """A Rich bar with files/s, ETA and the skipped count, and above it, while model weights
+    download, one with size, speed and ETA. The core only sees a callback."""
     if not enabled:
         yield None
         return
     bar = RichProgress(
         SpinnerColumn(),
-        TextColumn(label),
+        TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("[progress.data.speed]{task.fields[rate]}"),
+        _Amount(),
+        _Speed(),
         TimeRemainingColumn(),
-        TextColumn("skipped {task.fields[skipped]}"),
+        TextColumn("{task.fields[extra]}"),
         console=err_console,
         transient=True,
     )
-    task = bar.add_task("indexing", total=None, rate="", skipped=0)
+    files = bar.add_task(label, total=None, extra="skipped 0")
+    downloads: dict[str, TaskID] = {}
 
-    def update(p: Progress) -> None:
-        speed = bar.tasks[0].speed
-        bar.update(task, completed=p.done, total=p.total, skipped=p.skipped,
-                   rate=f"{speed:.1f} files/s" if speed else "")
+    def update(p: "Progress | DownloadProgress") -> None:
+        from photofind.results import DownloadProgress
+
+        if not isinstance(p, DownloadProgress):
+            bar.update(files, completed=p.done, total=p.total, extra=f"skipped {p.skipped}")
+            return
+        if p.name not in downloads:
+            downloads[p.name] = bar.add_task(f"downloading {p.name}", total=p.total, bytes=True, extra="")
+        bar.update(downloads[p.name], completed=p.done, total=p.total)
+        if p.total is not None and p.done >= p.total:
+            bar.remove_task(downloads.pop(p.name))  # done: the files' bar goes on alone
 
     with bar:
         yield update
-
-

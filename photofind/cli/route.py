@@ -23,7 +23,7 @@ from photofind.store.lock import SERVERS, StoreLock
 if TYPE_CHECKING:
     from photofind.api.requests import Request
     from photofind.settings import Settings
-    from photofind.results import Progress
+    from photofind.results import DownloadProgress, Progress
 
 SERVER_LOG = "server.log"
 START_TIMEOUT = 120.0  # a server waits out a short command's lock, then opens Chroma
@@ -58,8 +58,10 @@ def start_server(settings: "Settings") -> DaemonClient:
     from photofind.api.requests import PingRequest
     from photofind.config import env_name
 
+    from photofind.private import private_dir
+
     data_dir = settings.store.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)  # here, not in the server: a line saying it was tightened shows on this terminal
     env = dict(os.environ)
     for key, origin in settings.sources.items():  # what this command was told on its command line
         if origin == "the command line" and not key.startswith("store.data_dir"):
@@ -68,7 +70,8 @@ def start_server(settings: "Settings") -> DaemonClient:
     args = [sys.executable, "-m", "photofind", "--data-dir", str(data_dir)]
     if settings.config_path is not None:
         args += ["--config", str(settings.config_path)]
-    with open(data_dir / SERVER_LOG, "ab") as log:
+    log_fd = os.open(data_dir / SERVER_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with open(log_fd, "ab") as log:
         proc = subprocess.Popen([*args, "serve"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 env=env, start_new_session=True, close_fds=True)
     deadline = time.monotonic() + START_TIMEOUT
@@ -103,7 +106,7 @@ def answer(
     request: "Request",
     *,
     client: DaemonClient | None = None,
-    on_progress: Callable[["Progress"], None] | None = None,
+    on_progress: Callable[["Progress | DownloadProgress"], None] | None = None,
 ) -> Any:
     """`request`'s answer from `client` (the server, found by the caller), or from this process
     holding the lock for as long as it takes."""

@@ -16,7 +16,7 @@ import signal
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from photofind.daemon.server import Emit, SocketServer
 from photofind.embedders import Models
 from photofind.errors import InputError, PhotofindError
 from photofind.indexer import Indexer
-from photofind.results import IndexReport, Progress
+from photofind.results import DownloadProgress, IndexReport, Progress, progress_to_json
 from photofind.scanner import PathFilter
 from photofind.store.catalog import Catalog
 from photofind.store.store import CATALOG_NAME, Store
@@ -234,9 +234,10 @@ class Daemon:
         if job.gone.is_set():
             raise InputError("the client went away before the job started")
         new = [Path(p) for p in job.request.paths if Path(p) not in self.roots]
-        def progress(p: Progress) -> None:
-            self.activity.update(p)
-            job.emit(asdict(p))
+        def progress(p: Progress | DownloadProgress) -> None:
+            if isinstance(p, Progress):
+                self.activity.update(p)
+            job.emit(progress_to_json(p))
 
         ctx = replace(self.context, catalog=self.store.catalog, on_progress=progress, cancel=job.gone)
         report: IndexReport = run(job.request, ctx)

@@ -24,7 +24,7 @@ from photofind.errors import DaemonError, PhotofindError
 
 if TYPE_CHECKING:
     from photofind.api.requests import Request
-    from photofind.results import Progress
+    from photofind.results import DownloadProgress, Progress
 
 VERSION = 2
 SOCKET_NAME = "photofind.sock"
@@ -97,7 +97,7 @@ class DaemonClient:
     def who(self) -> str:
         return f"photofind {self.command} (pid {self.pid})" if self.pid else f"photofind {self.command}"
 
-    def call(self, request: "Request", on_progress: Callable[["Progress"], None] | None = None) -> Any:
+    def call(self, request: "Request", on_progress: Callable[["Progress | DownloadProgress"], None] | None = None) -> Any:
         """Send `request` and wait for its answer's JSON; every way the socket can fail is a
         one-line DaemonError (or StoreBusyError) that names the daemon."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
@@ -124,7 +124,7 @@ class DaemonClient:
                     "Run the command again"
                 ) from None
 
-    def _answer(self, reader: LineReader, on_progress: Callable[["Progress"], None] | None) -> Any:
+    def _answer(self, reader: LineReader, on_progress: Callable[["Progress | DownloadProgress"], None] | None) -> Any:
         while True:
             reply = reader.read()
             if reply.get("v") != VERSION:
@@ -133,9 +133,9 @@ class DaemonClient:
                 )
             if "progress" in reply:
                 if on_progress is not None:
-                    from photofind.results import Progress
+                    from photofind.results import progress_from_json
 
-                    on_progress(Progress(**reply["progress"]))
+                    on_progress(progress_from_json(reply["progress"]))  # a job's files, or a download
                 continue
             if reply.get("alive"):
                 continue

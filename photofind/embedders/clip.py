@@ -17,8 +17,9 @@ import numpy as np
 from PIL import Image
 
 from photofind.embedders.base import Embedder, l2_normalize
-from photofind.embedders.onnx_runtime import OnnxPath
+from photofind.embedders.onnx_runtime import OnnxPath, one_line
 from photofind.embedders.torchutil import resolve_device, run_batch, skip_weight_init
+from photofind.embedders.weights import ADVICE
 from photofind.errors import InputError, ModelUnavailableError, UnknownModelError
 
 PROBE_TEXTS = (
@@ -174,17 +175,26 @@ class ClipEmbedder(OnnxPath, Embedder):
             )
         self._device = device or resolve_device(self._requested_device)
         weights = self.checkpoint or self.pretrained
+        offline = False
+        if not self.checkpoint:
+            from photofind.embedders.weights import ensure_cached
+
+            offline = ensure_cached(self.model_name, self.pretrained)  # cached, fetched now, or one line in seconds
         try:
-            with skip_weight_init():  # every weight comes from `weights`, loaded strictly
+            with skip_weight_init(), _hub_off(offline):  # every weight comes from `weights`, loaded strictly
                 model, _, preprocess = open_clip.create_model_and_transforms(
                     self.model_name, pretrained=weights, device=self._device
                 )
         except Exception as exc:  # open_clip raises RuntimeError/OSError/HF errors for a failed fetch
             if self.checkpoint:
                 raise ModelUnavailableError(f"cannot load CLIP checkpoint {self.checkpoint}: {exc}") from None
+            if offline:  # the file is in the hub's cache, and open_clip could not read it
+                raise ModelUnavailableError(
+                    f"cannot load CLIP weights {self.model_name}/{self.pretrained} from the Hugging Face cache "
+                    f"({one_line(exc)}); delete them there to download them again, or {ADVICE}"
+                ) from None
             raise ModelUnavailableError(
-                f"could not download CLIP weights {self.model_name}/{self.pretrained} (no internet?): "
-                "set model.checkpoint to a local weights file, or use the offline model with --model effnet-lite0"
+                f"could not download CLIP weights {self.model_name}/{self.pretrained} (no internet?): {ADVICE}"
             ) from exc
         self._model = model.eval()
         if self.quantize:
@@ -252,6 +262,15 @@ class ClipEmbedder(OnnxPath, Embedder):
         with torch.inference_mode():
             tokens = self._tokenizer(list(texts)).to(self._device)
             return l2_normalize(self._model.encode_text(tokens).float().cpu().numpy())
+
+
+def _hub_off(off: bool) -> Any:
+    """The hub switched off while open_clip reads the weights `ensure_cached` put in its cache."""
+    from contextlib import nullcontext
+
+    from photofind.embedders.weights import hub_offline
+
+    return hub_offline() if off else nullcontext()
 
 
 def _short_hash(text: str) -> str:

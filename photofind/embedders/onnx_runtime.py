@@ -69,7 +69,10 @@ class OnnxBundle:
         self.meta = read_bundle(folder, key) or self._rebuild()
 
     def _rebuild(self) -> dict[str, Any]:
-        self.meta = self._build()
+        from photofind.private import private_files
+
+        with private_files():  # the exported files are 0600, whatever writes them (torch, onnx)
+            self.meta = self._build()
         self.built_now = True
         return self.meta
 
@@ -117,8 +120,12 @@ class OnnxPath:
                      build: Callable[[], dict[str, Any]]) -> bool:
         from photofind.errors import PhotofindError
 
+        from photofind.private import private_dir, private_files
+
         try:
-            self._bundle = OnnxBundle(folder, key(), device, build)
+            private_dir(folder.parent.parent)  # the cache dir (<cache>/onnx/<bundle>): 0700
+            with private_files():  # key() may write the weights-hash memo
+                self._bundle = OnnxBundle(folder, key(), device, build)
             return True
         except PhotofindError:
             raise  # a wrong setting or missing weights fails the torch path too: say it as is

@@ -19,6 +19,7 @@ from photofind.embedders.base import Embedder
 from photofind.errors import InputError, ModelUnavailableError
 from photofind.grid import contact_sheet, like_tiles
 from photofind.media.images import open_image
+from photofind.private import private_dir, private_files
 from photofind.indexer import Indexer
 from photofind.results import Progress
 from photofind.distances import CHROMA_METRICS, METRICS, chunked, exact_top_k
@@ -127,6 +128,9 @@ def evaluate(
         raise InputError("-k needs positive numbers, e.g. -k 1,5,10")
     depth = max(max(ks), MAP_AT)
     dataset_key = hashlib.sha256(str(layout.root.resolve()).encode()).hexdigest()[:16]
+    stores = private_dir(cache_dir) / "eval" / dataset_key
+    with private_files():  # its own stores: private like the user's index
+        stores.mkdir(parents=True, exist_ok=True)
     rows: list[EvalRow] = []
     skipped: list[tuple[str, str]] = []
     relevant = {c: len(paths) for c, paths in layout.train.items()}
@@ -134,7 +138,7 @@ def evaluate(
         try:
             embedder = make_embedder(name)
             rows += _evaluate_one(
-                layout, embedder, metrics, ks, depth, relevant, cache_dir / "eval" / dataset_key,
+                layout, embedder, metrics, ks, depth, relevant, stores,
                 path_filter, batch_size, workers, grid_dir, skipped,
                 (lambda p, n=name: on_progress(n, p)) if on_progress else None,
             )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from photofind.errors import StoreBusyError
+from photofind.private import private_dir
 
 LOCK_NAME = "photofind.lock"
 # the long-lived owners, which answer others through their socket (`web`: the server with its page)
@@ -37,7 +38,7 @@ class StoreLock:
         """Take the lock, or raise StoreBusyError naming its owner. With `wait` (a server starting),
         a short command's lock is waited for (`wait` is told once whom it waits for); another
         server's is not: two servers never own one store."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         told = False
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)

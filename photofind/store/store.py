@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable
 
 from photofind.store.catalog import Catalog
 from photofind.errors import NoIndexError
+from photofind.private import private_dir, private_files
 from photofind.store.layout import CATALOG_NAME, CHROMA_DIR, store_exists
 from photofind.store.lock import StoreLock
 from photofind.store.mirror import VectorMirror
@@ -29,13 +31,20 @@ class Store:
     ) -> None:
         if must_exist and not store_exists(data_dir):
             raise NoIndexError(f"no index yet in {data_dir}; run: photofind index PATH")
-        self.data_dir = data_dir
+        self.data_dir = private_dir(data_dir)  # made 0700, or an old 0755 one tightened (one line)
+        # Every file created while the store is open is 0600: Chroma's and SQLite's own included.
+        self._private = ExitStack()
+        self._private.enter_context(private_files())
         self._lock = StoreLock(data_dir)
-        self._lock.acquire(command, wait=wait)  # wait: a server waits out a short command
         try:
-            self.catalog = Catalog(data_dir / CATALOG_NAME)
+            self._lock.acquire(command, wait=wait)  # wait: a server waits out a short command
+            try:
+                self.catalog = Catalog(data_dir / CATALOG_NAME)
+            except BaseException:
+                self._lock.release()
+                raise
         except BaseException:
-            self._lock.release()
+            self._private.close()
             raise
         # Vectors in a Chroma server (store.url) or in a PersistentClient beside the catalog.
         self._client_factory = client_factory or ((lambda _: open_http_client(url)) if url else open_client)
@@ -61,8 +70,11 @@ class Store:
         self._lock.update(**info)
 
     def close(self) -> None:
-        self.catalog.close()
-        self._lock.release()
+        try:
+            self.catalog.close()
+            self._lock.release()
+        finally:
+            self._private.close()
 
     def __enter__(self) -> "Store":
         return self

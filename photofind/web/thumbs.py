@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
+from photofind.private import private_dir, private_files
+
 SIZES = (256, 640, 1600)  # grid, duplicates, a photo's page
 QUALITY = 85
 
@@ -69,13 +71,15 @@ class ThumbCache:
 
         image, _ = open_image(source, min_side=size, max_pixels=self.max_pixels)  # NotAnImageError
         image.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.cache_dir)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            image.save(tmp, "JPEG", quality=QUALITY)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with private_files():  # thumbnails show the photos: 0600 in 0700 folders
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                image.save(tmp, "JPEG", quality=QUALITY)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
         return path
 
 
