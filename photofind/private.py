@@ -69,7 +69,8 @@ def users_umask() -> Iterator[None]:
 
 def private_dir(path: Path) -> Path:
     """`path` as a private folder: made 0700 when missing; tightened, with all it holds, when it
-    lets other users in (one log line says so)."""
+    lets other users in (one log line says so). Anything else there (a file) is left for the
+    caller's own open to fail on."""
     path = Path(path)
     try:
         mode = path.stat().st_mode
@@ -80,23 +81,25 @@ def private_dir(path: Path) -> Path:
         except FileExistsError:
             pass  # another process made it first; it made it private too
         return path
-    if mode & OTHERS:
+    if stat.S_ISDIR(mode) and mode & OTHERS:
         tighten(path)
     return path
 
 
 def tighten(path: Path) -> tuple[int, list[str]]:
-    """Take the group and other bits off `path` and everything under it (symlinks are neither
-    followed nor changed). Returns how many entries changed and those that could not be (owned
-    by another user, a read-only or permission-less file system), and logs one line."""
+    """Take the group and other bits off `path` and everything under it that this user owns
+    (symlinks are neither followed nor changed; another user's files are theirs, and `status`
+    still reports them). Returns how many entries changed and those that could not be (a
+    read-only or permission-less file system), and logs one line."""
     changed, failed = 0, []
+    me = os.geteuid()
     entries = [path]
     for folder, dirs, files in os.walk(path):
         entries += [Path(folder) / name for name in (*dirs, *files)]
     for entry in entries:
         try:
             st = entry.lstat()
-            if stat.S_ISLNK(st.st_mode) or not st.st_mode & OTHERS:
+            if stat.S_ISLNK(st.st_mode) or not st.st_mode & OTHERS or st.st_uid != me:
                 continue
             os.chmod(entry, stat.S_IMODE(st.st_mode) & ~OTHERS)
             if entry.lstat().st_mode & OTHERS:  # vfat, some network mounts: chmod "works" and changes nothing

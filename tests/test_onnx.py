@@ -213,7 +213,7 @@ def test_a_read_only_cache_dir_still_indexes_on_torch(tiny_clip_env: dict[str, s
 
     cache = Path(os.environ["PHOTOFIND_STORE_CACHE_DIR"])
     cache.mkdir(parents=True)
-    cache.chmod(0o555)
+    cache.chmod(0o500)  # read-only, and private already: photofind has nothing to tighten
     library(tmp_path / "photos", 3)
     command = [sys.executable, "-m", "photofind", "index", str(tmp_path / "photos")]
     if os.geteuid() == 0:  # root writes anywhere; in a user namespace it has no such power
@@ -221,7 +221,7 @@ def test_a_read_only_cache_dir_still_indexes_on_torch(tiny_clip_env: dict[str, s
             pytest.skip("running as root without user namespaces: a read-only dir cannot be made")
         command = ["unshare", "--user", *command]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=os.environ.copy())
-    cache.chmod(0o755)
+    cache.chmod(0o700)
     assert done.returncode == 0, done.stderr
     assert "3 embedded" in done.stdout
     warning = [line for line in done.stderr.splitlines() if line.strip()]

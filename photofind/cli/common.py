@@ -123,19 +123,22 @@ def handles_errors(fn: F) -> F:
 
 
 class _WarningLine(logging.Handler):
-    """The core reports a model falling back to torch through logging: one `warning:` line on
-    the stderr of the moment (CliRunner swaps it), whatever else configures the root logger."""
+    """The core reports a model falling back to torch, or a data dir it made private, through
+    logging: one `warning:` line on the stderr of the moment (CliRunner swaps it), whatever else
+    configures the root logger."""
 
     def emit(self, record: logging.LogRecord) -> None:
         sys.stderr.write(f"warning: {record.getMessage()}\n")
 
 
 def show_core_warnings() -> None:
-    logger = logging.getLogger("photofind.embedders")
-    if logging.getLogger().handlers or any(isinstance(h, _WarningLine) for h in logger.handlers):
+    if logging.getLogger().handlers:
         return  # someone (pytest, an embedding program) already shows log records
-    logger.addHandler(_WarningLine(logging.WARNING))
-    logger.propagate = False  # open_clip's logging.warning() would add a root handler: not twice
+    for name in ("photofind.embedders", "photofind.store"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, _WarningLine) for h in logger.handlers):
+            logger.addHandler(_WarningLine(logging.WARNING))
+            logger.propagate = False  # open_clip's logging.warning() would add a root handler: not twice
 
 
 def folders(paths: Sequence[Path] | None) -> list[Path]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     Progress as RichProgress,
     ProgressColumn,
     SpinnerColumn,
@@ -16,6 +16,7 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeRemainingColumn,
+    TransferSpeedColumn,
 )
 from rich.text import Text
 
@@ -28,22 +29,25 @@ OnProgress = Callable[["Progress | DownloadProgress"], None]
 
 
 class _Amount(ProgressColumn):
-    """Files as `12/40`, a download as `120.3/605.1 MB`."""
+    """Files as `12/40`; a download as Rich draws one, `120.3/605.1 MB`."""
+
+    bytes = DownloadColumn()
 
     def render(self, task: Task) -> Text:
         if task.fields.get("bytes"):
-            done = decimal(int(task.completed))
-            return Text(f"{done}/{decimal(int(task.total))}" if task.total else done)
+            return self.bytes.render(task)
         return Text(f"{int(task.completed)}/{int(task.total)}" if task.total is not None else "")
 
 
 class _Speed(ProgressColumn):
+    """Files/s, or a download's MB/s."""
+
+    bytes = TransferSpeedColumn()
+
     def render(self, task: Task) -> Text:
-        speed = task.speed
-        if not speed:
-            return Text("")
-        text = f"{decimal(int(speed))}/s" if task.fields.get("bytes") else f"{speed:.1f} files/s"
-        return Text(text, style="progress.data.speed")
+        if task.fields.get("bytes"):
+            return self.bytes.render(task) if task.speed else Text("")
+        return Text(f"{task.speed:.1f} files/s" if task.speed else "", style="progress.data.speed")
 
 
 @contextmanager

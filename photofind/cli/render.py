@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import quote
@@ -85,6 +86,13 @@ def _size(n: int) -> str:
 
 def render_status(s: StatusReport) -> None:
     console.print(f"store      {s.data_dir} ({_size(s.store_bytes)})", soft_wrap=True)
+    if s.readable_by_others:
+        shown = ", ".join(s.readable_by_others[:3])
+        more = len(s.readable_by_others) - 3
+        line = Text("warning", style="bold yellow")
+        line.append(f"    other users can read this store: {shown}" + (f" and {more} more" if more > 0 else "")
+                    + f"; run: chmod -R go= {shlex.quote(s.data_dir)}")
+        console.print(line, soft_wrap=True)
     console.print(f"model      {s.model}" + (f" (runtime {s.runtime})" if s.runtime else "")
                   + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""))
     console.print(f"last index {s.last_index or 'never'}")

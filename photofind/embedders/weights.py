@@ -106,7 +106,8 @@ def _fetch(model_name: str, pretrained: str, files: list[HubFile]) -> None:
 
     what = f"CLIP weights {model_name}/{pretrained}"
     if constants.is_offline_mode():
-        raise ModelUnavailableError(f"{what} are not downloaded yet and HF_HUB_OFFLINE is set; {ADVICE}")
+        raise ModelUnavailableError(f"could not download {what}: HF_HUB_OFFLINE is set and they are not in the "
+                                    f"Hugging Face cache; {ADVICE}")
     found = probe(files, constants.ENDPOINT, what)
     download(found, what)
 

@@ -1,0 +1,141 @@
+"""The first CLIP run, for real: the CLI in a subprocess, huggingface_hub pointed (HF_ENDPOINT)
+at an address that refuses connections, or at a local stand-in for the hub (tests/fakehub.py),
+with an empty Hugging Face cache (HF_HOME in tmp).
+
+Not exercised here: the real hub and its CDN, Xet-stored files (hf_xet's transfer path), and a
+network that drops packets instead of refusing them (the probe's time bound is tested alone in
+tests/unit/test_private_and_weights.py). The stand-in serves bytes that are not CLIP weights, so
+after the download open_clip fails to read them: that is the error the download tests expect."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from photofind.store.lock import StoreLock, read_owner
+from tests.fakehub import COMMIT, FakeHub, refused_url
+from tests.images import library
+
+pytestmark = pytest.mark.slow
+PY = sys.executable
+REPO_ID = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"  # where open_clip gets ViT-B-32 laion2b_s34b_b79k
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> Path:
+    library(tmp_path / "photos", 2)
+    return tmp_path / "photos"
+
+
+@pytest.fixture
+def hub_env(tmp_path: Path, isolated_home: Path) -> Iterator[dict[str, str]]:
+    """The suite's environment with the hub switched back on (conftest sets HF_HUB_OFFLINE) and
+    an empty cache; any server a test starts is killed at its end."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE")}
+    yield {**env, "HF_HOME": str(tmp_path / "hf"), "PHOTOFIND_MODEL": "clip", "COLUMNS": "250"}
+    owner = read_owner(isolated_home / "photofind.lock")
+    if owner.get("pid") and StoreLock(isolated_home).is_held_elsewhere():
+        os.kill(owner["pid"], signal.SIGKILL)
+
+
+def run(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    done = subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=env, timeout=180)
+    return done, time.monotonic() - started
+
+
+def lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["here", "in-server"])
+def test_no_hub_is_one_line_within_seconds(photos: Path, hub_env: dict[str, str], isolated_home: Path,
+                                           server: bool) -> None:
+    env = {**hub_env, "HF_ENDPOINT": refused_url(), "PHOTOFIND_SERVER_AUTOSTART": str(server).lower()}
+    done, took = run(env, "index", str(photos), "--model", "clip")
+    assert done.returncode == 2, done.stderr
+    said = lines(done.stderr)
+    assert len(said) == 1, done.stderr  # no retries, no warnings from huggingface_hub or open_clip
+    assert said[0].startswith("photofind: could not download CLIP weights ViT-B-32/laion2b_s34b_b79k")
+    assert f"{env['HF_ENDPOINT']} is not reachable" in said[0]
+    assert "set model.checkpoint" in said[0] and "--model effnet-lite0" in said[0]
+    assert took < 30, f"took {took:.1f} s"  # it took 98 s (95 lines of retries) before
+    assert done.stdout == ""
+    if server:  # the job ran in `photofind serve`, which stays up and quiet about it
+        assert StoreLock(isolated_home).owner().get("command") == "serve"
+        assert "Retry" not in (isolated_home / "server.log").read_text()
+
+
+def in_terminal(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run the CLI with a pseudo-terminal as its stdout and stderr (Rich draws its bars only on
+    a terminal); returns the exit status and what the terminal received, escapes removed."""
+    import fcntl
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
+    proc = subprocess.Popen([PY, "-m", "photofind", *args], stdin=slave, stdout=slave, stderr=slave,
+                            env={**env, "TERM": "xterm-256color", "COLUMNS": "160"}, close_fds=True)
+    os.close(slave)
+    out = bytearray()
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        try:
+            chunk = os.read(master, 1 << 16)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return proc.wait(timeout=30), ANSI.sub("", out.decode(errors="replace"))
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["here", "in-server"])
+def test_download_shows_size_speed_and_eta_then_needs_no_network(
+    photos: Path, hub_env: dict[str, str], tmp_path: Path, server: bool
+) -> None:
+    data = os.urandom(25 * 2**20 + 12345)  # 26.2 MB: three of huggingface_hub's 10 MiB reads
+    hub = FakeHub({f"{REPO_ID}/open_clip_model.safetensors": data}, piece=1 << 20, pause=0.1)
+    env = {**hub_env, "HF_ENDPOINT": hub.url, "PHOTOFIND_SERVER_AUTOSTART": str(server).lower()}
+    try:
+        status, screen = in_terminal(env, "index", str(photos), "--model", "clip")
+    finally:
+        hub.close()
+    assert status == 2, screen
+    # the bar, drawn by the CLI from the core's DownloadProgress (through the server's socket too)
+    assert "downloading CLIP weights ViT-B-32/laion2b_s34b_b79k" in screen, screen
+    assert re.search(r"\d+\.\d/26\.2 MB", screen), screen  # size
+    assert re.search(r"\d+(\.\d)? [kM]B/s", screen), screen  # speed
+    assert re.search(r"\d:\d\d:\d\d", screen), screen  # ETA
+    assert "Retry" not in screen and "WARNING" not in screen
+    cached = tmp_path / "hf" / "hub" / f"models--{REPO_ID.replace('/', '--')}" / "snapshots" / COMMIT
+    assert (cached / "open_clip_model.safetensors").read_bytes() == data
+    # the bytes are not CLIP weights: open_clip's failure to read them, said once
+    assert "photofind: cannot load CLIP weights ViT-B-32/laion2b_s34b_b79k from the Hugging Face cache" in screen
+    assert ("GET", f"/{REPO_ID}/resolve/main/open_clip_model.safetensors") in hub.requests
+
+    # The hub is gone now: weights in the cache are read without asking the network.
+    done, took = run(env, "index", str(photos), "--model", "clip")
+    assert done.returncode == 2
+    said = lines(done.stderr)
+    assert len(said) == 1 and "from the Hugging Face cache" in said[0], done.stderr
+    assert took < 30, f"took {took:.1f} s"

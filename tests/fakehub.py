@@ -1,0 +1,76 @@
+"""A local stand-in for the Hugging Face hub's file URLs, for tests that cannot reach the real one.
+
+It answers `/{repo_id}/resolve/{revision}/{filename}` as the hub does for a plain (non-Xet)
+file: HEAD with X-Repo-Commit, ETag and Content-Length, GET with the bytes, sent in pieces with
+a pause between them so that a progress bar has time to show; 404 for anything else.
+huggingface_hub's own hf_hub_download talks to it when HF_ENDPOINT names it."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+class FakeHub:
+    def __init__(self, files: dict[str, bytes], *, piece: int = 1 << 20, pause: float = 0.0) -> None:
+        self.files = files  # "org/repo/filename" -> bytes
+        self.requests: list[tuple[str, str]] = []
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _file(self) -> bytes | None:
+                hub.requests.append((self.command, self.path))
+                parts = self.path.lstrip("/").split("/")
+                if len(parts) < 5 or parts[2] != "resolve":
+                    return None
+                return hub.files.get("/".join([parts[0], parts[1], *parts[4:]]))
+
+            def _headers(self, data: bytes) -> None:
+                self.send_response(200)
+                self.send_header("X-Repo-Commit", COMMIT)
+                self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+
+            def do_HEAD(self) -> None:
+                data = self._file()
+                if data is None:
+                    self.send_error(404)
+                    return
+                self._headers(data)
+
+            def do_GET(self) -> None:
+                data = self._file()
+                if data is None:
+                    self.send_error(404)
+                    return
+                self._headers(data)
+                for start in range(0, len(data), piece):
+                    self.wfile.write(data[start:start + piece])
+                    self.wfile.flush()
+                    time.sleep(pause)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def refused_url() -> str:
+    """An address on which nothing listens: a connection there is refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
