@@ -58,6 +58,7 @@ def eval_(
 ) -> None:
     """Measure retrieval quality on a labelled train/test folder (your own index is not touched)."""
     from photofind.embedders import Models
+    from photofind.embedders.weights import report_downloads
     from photofind.evaluation.evaluate import evaluate, read_layout
     from photofind.scanner import PathFilter
 
@@ -72,7 +73,8 @@ def eval_(
     for name in names:
         if name not in MODELS:
             raise InputError(f"unknown model {name!r} in --embedders; choose from {', '.join(MODELS)}")
-    with progress_bar(not as_json and err_console.is_terminal, label="embedding") as on_progress:
+    with progress_bar(not as_json and err_console.is_terminal, label="embedding") as on_progress, \
+            report_downloads(on_progress):  # CLIP's weights, the first time
         report = evaluate(
             layout, names, Models(settings.model).get,
             metrics=_split(metrics, "--metrics"), ks=k_values, cache_dir=settings.store.cache_dir,
