@@ -12,6 +12,7 @@ and logs every retry. Here, instead:
 from __future__ import annotations
 
 import contextvars
+import importlib.util
 import logging
 import os
 import threading
@@ -62,7 +63,9 @@ def hub_files(model_name: str, pretrained: str) -> list[HubFile]:
         return []
     repo_id, filename = os.path.split(source)
     filename = filename or HF_WEIGHTS_NAME
-    if filename == HF_WEIGHTS_NAME:
+    if importlib.util.find_spec("safetensors") is None:  # open_clip looks for the twin only with it
+        twins = []
+    elif filename == HF_WEIGHTS_NAME:
         twins = [HF_SAFE_WEIGHTS_NAME]
     elif filename.endswith((".bin", ".pth")):
         twins = [filename[:-4] + ".safetensors"]
