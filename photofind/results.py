@@ -32,6 +32,7 @@ class QueryResult:
     query_was_indexed: bool  # True: the stored vector was reused and no model was loaded
     matches: list[Match]
     query_is_text: bool = False  # `search`: query is the words, not a file
+    roots: list[str] = field(default_factory=list)  # the indexed folders: tables show paths within them
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "matches": [asdict(m) for m in self.matches]}

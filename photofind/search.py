@@ -153,7 +153,7 @@ def _answer(
                               exclude_hash=exclude_hash)
     return QueryResult(
         query, embedder.id, metric, HIGHER_IS_BETTER[metric], ranking.exact or metric not in CHROMA_METRICS,
-        was_indexed, matches, query_is_text=is_text,
+        was_indexed, matches, query_is_text=is_text, roots=[str(r) for r in catalog.roots()],
     )
 
 

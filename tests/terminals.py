@@ -83,13 +83,16 @@ class Sixel:
 @dataclass
 class Screen:
     """Enough of a VT terminal to replay photofind's output: text, CR/LF, deferred wrap at the
-    right margin, relative cursor moves, DECSC/DECRC, and DCS (Sixel), APC (Kitty) and OSC
-    (links) strings, which leave no text. Lines grow without bound: no scrolling to model."""
+    right margin, relative cursor moves, DECSC/DECRC, OSC 8 hyperlinks (kept per cell), and DCS
+    (Sixel) and APC (Kitty) strings, which leave no text. Lines grow without bound: no scrolling
+    to model."""
 
     width: int
     cells: dict[tuple[int, int], str] = field(default_factory=dict)
     sixels: list[Sixel] = field(default_factory=list)
     apc: list[str] = field(default_factory=list)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> its OSC 8 hyperlink target
+    link: str | None = None
     line: int = 0
     column: int = 0
     wrap_pending: bool = False
@@ -122,6 +125,10 @@ class Screen:
         if self.wrap_pending:
             self.line, self.column, self.wrap_pending = self.line + 1, 0, False
         self.cells[(self.line, self.column)] = ch
+        if self.link:
+            self.links[(self.line, self.column)] = self.link
+        else:
+            self.links.pop((self.line, self.column), None)
         width = max(1, cell_len(ch))
         if self.column + width >= self.width:
             self.column, self.wrap_pending = self.width - 1, True
@@ -156,6 +163,8 @@ class Screen:
                 self._sixel(body)
             elif kind == "_":
                 self.apc.append(body)
+            elif body.startswith("8;"):  # OSC 8 ; params ; URI opens a hyperlink, an empty URI closes it
+                self.link = body.split(";", 2)[2] or None
             return end + (1 if text[end] == "\x07" else 2)
         if kind == "7":
             self.saved = (self.line, self.column)
@@ -168,6 +177,9 @@ class Screen:
         m = re.match(r'[0-9;]*q"\d+;\d+;(\d+);(\d+)', body)
         assert m, "a Sixel image without its raster size: " + body[:40]
         self.sixels.append(Sixel(self.line, self.column, int(m.group(1)), int(m.group(2))))
+
+    def link_targets(self, line: int) -> set[str]:
+        return {uri for (n, _), uri in self.links.items() if n == line}
 
     def text_lines(self) -> list[str]:
         last = max((line for line, _ in self.cells), default=-1)

@@ -62,7 +62,8 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> dict:
     shapes = {str(f): size for f, size in zip(files, SIZES)}
     ranked = {m["rank"]: shapes[m["path"]] for m in answer["matches"]}
     assert len(ranked) == K
-    return {"base": base, "env": env, "query": str(files[0]), "shapes": ranked}
+    paths = [m["path"] for m in answer["matches"]]
+    return {"base": base, "env": env, "query": str(files[0]), "shapes": ranked, "paths": paths}
 
 
 def _env(base: Path) -> dict[str, str]:
@@ -168,6 +169,8 @@ def half_block_rects(lines: list[str], captions: list[Caption]) -> list[Rect]:
 def test_half_block_previews_line_up_in_tmux(library: dict, width: int) -> None:
     with Tmux(width) as tmux:
         lines = tmux.run(_like(library), library["env"], library["base"])
+    table = [line for line in lines if line.startswith("│")]  # one line per row: no path wraps
+    assert len(table) == K and all(Path(p).name in row for p, row in zip(library["paths"], table)), lines
     sheet = lines[next(n for n, line in enumerate(lines) if "▀" in line):]
     captions = captions_of(sheet)
     check_sheet(half_block_rects(sheet, captions), captions, width, library["shapes"])
