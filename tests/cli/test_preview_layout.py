@@ -221,3 +221,25 @@ def test_kitty_previews_line_up(library: dict, width: int) -> None:
         rects.append(Rect(top, left, height, width_))
     lines = [line.replace(KITTY_PLACEHOLDER, "K") for line in screen.text_lines()]
     check_sheet(rects, captions_of(lines), width, library["shapes"], CELL)
+
+
+def test_a_missing_photo_keeps_its_place(tmp_path: Path) -> None:
+    """A file gone since it was indexed: its slot says so, right above its caption, in line with
+    the others (rendered by Rich on a forced terminal, half-blocks)."""
+    import io
+
+    from rich.console import Console
+    from textual_image.renderable import HalfcellImage
+
+    from photofind.cli.preview import preview_sheet
+
+    photo = save(scene(1, (160, 120)), tmp_path / "here.jpg")
+    console = Console(file=io.StringIO(), width=80, force_terminal=True, color_system="truecolor")
+    console.print(preview_sheet([str(photo), str(tmp_path / "gone.jpg")], ["#1 0.900", "#2 0.800"], HalfcellImage,
+                                80, 50, (10, 20)))
+    lines = Screen(80).feed(console.file.getvalue().replace("\n", "\r\n")).text_lines()
+    captions = captions_of(lines)
+    assert [c.line for c in captions] == [len(lines) - 1] * 2
+    gone = captions[1]
+    assert lines[gone.line - 1][gone.column:].startswith("(missing)")
+    assert half_block_rects(lines, captions[:1])[0].top == 0
