@@ -26,7 +26,7 @@ KITTY_PLACEHOLDER = "\U0010eeee"
 
 
 class Tmux:
-    """One tmux server of our own (its own socket), killed on exit."""
+    """One tmux server of our own (its own socket, no user config), killed on exit."""
 
     def __init__(self, width: int, height: int = 50) -> None:
         if shutil.which("tmux") is None:
@@ -35,14 +35,14 @@ class Tmux:
         self.width, self.height = width, height
 
     def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True,
-                              timeout=30).stdout
+        return subprocess.run(["tmux", "-f", "/dev/null", "-L", self.socket, *args], capture_output=True,
+                              text=True, check=True, timeout=30).stdout
 
     def __enter__(self) -> "Tmux":
-        # A plain shell: no rc files, so the screen holds only what the test sends.
+        # A plain shell: no rc files, so the screen holds only what the test sends. tmux's default
+        # 2,000 lines of scrollback keep all of a command's output.
         self.tmux("new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height),
                   "bash --norc --noprofile")
-        self.tmux("set-option", "-t", "t", "history-limit", "5000")
         return self
 
     def __exit__(self, *exc: object) -> None:
