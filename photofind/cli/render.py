@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import quote
@@ -23,10 +25,14 @@ def file_link(path: str) -> Text:
 
 def like_table(result: QueryResult) -> Table:
     arrow = "higher is closer" if result.higher_is_better else "lower is closer"
-    title = f'Photos of "{result.query}"' if result.query_is_text else f"Most like {result.query}"
+    if result.combined:
+        title = f"{'Photos of' if result.query_is_text else 'Most like'} {result.description()}"
+    else:
+        title = f'Photos of "{result.query}"' if result.query_is_text else f"Most like {result.query}"
     how = "exact scan" if result.exact else "Chroma index"
     caption = f"model {result.model}, {result.metric} ({arrow}, {how})" + (
-        "; query vector reused from the index" if result.query_was_indexed else ""
+        f"; query {'vectors' if result.combined else 'vector'} reused from the index"
+        if result.query_was_indexed else ""
     )
     table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
     table.add_column("#", justify="right")
@@ -45,10 +51,20 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
+def print_paths(result: QueryResult) -> None:
+    """--paths: the full paths, one a line, best first, as bytes (any file name, no markup)."""
+    out = sys.stdout.buffer
+    for m in result.matches:
+        out.write(os.fsencode(m.path) + b"\n")
+    out.flush()
+
+
 def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = None, preview: bool = False,
-               grid: Optional[Path] = None, open_grid: bool = False) -> None:
+               grid: Optional[Path] = None, open_grid: bool = False, paths_only: bool = False) -> None:
     """A `like` or `search` answer, the same way whether it came from the daemon or this process."""
-    if as_json:
+    if paths_only:
+        print_paths(result)
+    elif as_json:
         print(dumps(result.to_json()))
     else:
         console.print(like_table(result))
