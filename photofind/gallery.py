@@ -64,8 +64,9 @@ def write_gallery(result: QueryResult, out: Path) -> Path:
     else:
         title = f'Photos of "{result.query}"' if result.query_is_text else f"Most like {Path(result.query).name}"
     figures = []
-    if not result.query_is_text:
-        figures.append(_figure(result.query, f"<b>query</b><br>{html.escape(result.query)}", "query"))
+    images = [(p.value, p.role()) for p in result.parts if p.kind == "image"]
+    for path, role in images or ([] if result.query_is_text else [(result.query, "query")]):
+        figures.append(_figure(path, f"<b>{role}</b><br>{html.escape(path)}", "query"))
     for m in result.matches:
         size = f"{m.width}×{m.height}" if m.width and m.height else ""
         taken = (m.taken or "").replace("T", " ")

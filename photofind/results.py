@@ -32,6 +32,11 @@ class QueryPart:
     weight: float = 1.0
     was_indexed: bool = False  # an image whose stored vector was reused (no model ran for it)
 
+    def role(self) -> str:
+        """`query`, `query ×2`, `not`: a query image's caption in a grid or gallery."""
+        w = abs(self.weight)
+        return ("not" if self.weight < 0 else "query") + ("" if w == 1 else f" ×{w:g}")
+
     def label(self) -> str:
         """`a.jpg`, `2×b.jpg`, `"dogs"`: how a title names it, sign left to the caller."""
         name = f'"{self.value}"' if self.kind == "text" else Path(self.value).name

@@ -85,7 +85,8 @@ def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = Non
             from photofind.errors import InputError
 
             raise InputError("--grid shows a query image beside its results; use --html for text searches")
-        contact_sheet(like_tiles(result.query, result.matches, result.metric), grid)
+        images = [(p.value, p.role()) for p in result.parts if p.kind == "image"]
+        contact_sheet(like_tiles(result.query, result.matches, result.metric, images), grid, queries=len(images) or 1)
         err_console.print(f"grid written to {grid}", soft_wrap=True)
         if open_grid and not open_in_viewer(grid):
             err_console.print("no image viewer found (xdg-open); open the file yourself", soft_wrap=True)

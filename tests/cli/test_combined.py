@@ -211,3 +211,23 @@ def test_paths_through_a_pipe_are_the_ranking_one_a_line(photos: dict[str, Path]
                            "-f"], capture_output=True, env=env, timeout=120)
     assert head.stdout.decode() == want[0] + "\n"
     assert head.stderr.decode().strip() in ("0", "141"), head.stderr  # quiet either way
+
+
+def test_grid_and_gallery_show_every_query_image(photos: dict[str, Path], tmp_path: Path) -> None:
+    """--grid frames the three query images in red ahead of the k results; --html captions them."""
+    from PIL import Image
+
+    from photofind.grid import QUERY_FRAME, layout
+
+    args = [str(photos["p1"]), f"2:{photos['p2']}", "--not", str(photos["p3"]), "-k", "4", "-m", "pixel"]
+    res = runner.invoke(app, ["--no-server", "like", *args, "--grid", str(tmp_path / "g.png"),
+                              "--html", str(tmp_path / "g.html")])
+    assert res.exit_code == 0, res.output
+    sheet = Image.open(tmp_path / "g.png").convert("RGB")
+    size, boxes = layout(3 + 4)
+    assert sheet.size == size
+    framed = [sheet.getpixel((left - 2, (top + bottom) // 2)) == QUERY_FRAME for left, top, _, bottom in boxes]
+    assert framed == [True, True, True, False, False, False, False]
+    page = (tmp_path / "g.html").read_text()
+    assert page.count('<figure class="query">') == 3 and "<b>query ×2</b>" in page and "<b>not</b>" in page
+    assert "Most like photo_0001.jpg + 2×photo_0002.jpg − photo_0003.jpg" in page
