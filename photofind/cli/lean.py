@@ -184,6 +184,8 @@ def _values(specs: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, An
     out = {}
     for p in specs:
         value = params[p["name"]]
+        if (p["multiple"] or p["nargs"] == -1) and value is not None and len(value) == 0 and p["default"] is None:
+            value = None  # as Typer's _normalize_collection_value: nothing repeated, no default -> None
         if p["kind"] == "path" and value is not None:
             value = [Path(v) for v in value] if p["list"] else Path(value)
         elif p["list"] and value is not None:
@@ -214,8 +216,8 @@ def parse(spec: dict[str, Any], argv: list[str]) -> tuple[str, dict[str, Any], d
 def run(argv: list[str]) -> bool:
     """Run the command here if the fast path can; False: leave it to Typer. A command it runs
     ends like any other (SystemExit with its code on errors)."""
-    if os.environ.get(OFF_ENV) == "0" or COMPLETION_ENV in os.environ:
-        return False
+    if os.environ.get(OFF_ENV) == "0" or COMPLETION_ENV in os.environ or not VERBS.keys() & set(argv):
+        return False  # (the last: `index`, `watch`... do not pay for importing click twice)
     spec = load_spec()
     parsed = parse(spec, argv) if spec is not None else None
     if parsed is None:

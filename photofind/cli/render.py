@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -41,11 +43,18 @@ def _path_line(label: str, path: str, after: str = "", wrap_after: bool = False,
 def like_table(result: QueryResult) -> RenderableType:
     """The title (the query, its path on one line like the rows'), then the ranked table."""
     arrow = "higher is closer" if result.higher_is_better else "lower is closer"
-    title: RenderableType = (Text(f'Photos of "{result.query}"', style="table.title") if result.query_is_text
-                             else _path_line("Most like ", result.query, style="table.title"))
+    title: RenderableType
+    if result.combined:
+        title = Text(f"{'Photos of' if result.query_is_text else 'Most like'} {result.description()}",
+                     style="table.title")
+    elif result.query_is_text:
+        title = Text(f'Photos of "{result.query}"', style="table.title")
+    else:
+        title = _path_line("Most like ", result.query, style="table.title")
     how = "exact scan" if result.exact else "Chroma index"
     caption = f"model {result.model}, {result.metric} ({arrow}, {how})" + (
-        "; query vector reused from the index" if result.query_was_indexed else ""
+        f"; query {'vectors' if result.combined else 'vector'} reused from the index"
+        if result.query_was_indexed else ""
     )
     if any(m.taken and m.taken_from == "mtime" for m in result.matches):
         caption += f"; {FILE_TIME_NOTE}"
@@ -67,10 +76,20 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
+def print_paths(result: QueryResult) -> None:
+    """--paths: the full paths, one a line, best first, as bytes (any file name, no markup)."""
+    out = sys.stdout.buffer
+    for m in result.matches:
+        out.write(os.fsencode(m.path) + b"\n")
+    out.flush()
+
+
 def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = None, preview: bool = False,
-               grid: Optional[Path] = None, open_grid: bool = False) -> None:
+               grid: Optional[Path] = None, open_grid: bool = False, paths_only: bool = False) -> None:
     """A `like` or `search` answer, the same way whether it came from the daemon or this process."""
-    if as_json:
+    if paths_only:
+        print_paths(result)
+    elif as_json:
         print(dumps(result.to_json()))
     else:
         console.print(like_table(result))
@@ -91,7 +110,8 @@ def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = Non
             from photofind.errors import InputError
 
             raise InputError("--grid shows a query image beside its results; use --html for text searches")
-        contact_sheet(like_tiles(result.query, result.matches, result.metric), grid)
+        images = [(p.value, p.role()) for p in result.parts if p.kind == "image"]
+        contact_sheet(like_tiles(result.query, result.matches, result.metric, images), grid, queries=len(images) or 1)
         err_console.print(f"grid written to {grid}", soft_wrap=True)
         if open_grid and not open_in_viewer(grid):
             err_console.print("no image viewer found (xdg-open); open the file yourself", soft_wrap=True)
@@ -105,6 +125,9 @@ def _size(n: int) -> str:
     return str(n)
 
 
+MAX_ROOTS_SHOWN = 12
+
+
 def render_status(s: StatusReport) -> None:
     console.print(_path_line("store      ", s.data_dir, f" ({_size(s.store_bytes)})"))
     console.print(f"model      {s.model}" + (f" (runtime {s.runtime})" if s.runtime else "")
@@ -112,8 +135,11 @@ def render_status(s: StatusReport) -> None:
     console.print(f"last index {s.last_index or 'never'}")
     console.print(f"files      {s.files} indexed, {s.unique_images} unique images, {sum(s.skipped.values())} skipped")
     console.print("roots")
-    for r in s.roots:
+    shown = s.roots if len(s.roots) <= MAX_ROOTS_SHOWN else s.roots[: MAX_ROOTS_SHOWN - 2]
+    for r in shown:
         console.print(_path_line("  ", r))
+    if len(shown) < len(s.roots):  # a thousand album folders indexed one by one would bury the rest
+        console.print(f"   … {len(s.roots) - len(shown)} more (photofind status --json lists them all)")
     if s.skipped:
         table = Table(title="skipped files", title_justify="left")
         table.add_column("reason")

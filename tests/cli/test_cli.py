@@ -52,9 +52,11 @@ def test_like_json_schema(indexed: Path) -> None:
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert set(data) == {"query", "model", "metric", "higher_is_better", "exact", "query_was_indexed", "matches",
-                         "query_is_text", "roots"}
+                         "query_is_text", "parts", "roots"}
     assert data["roots"] == [str(indexed)]
     assert data["query_is_text"] is False
+    assert data["parts"] == [{"kind": "image", "value": str(indexed / "photo_0004.jpg"), "weight": 1.0,
+                              "was_indexed": True}]
     assert data["exact"] is False  # cosine comes from the Chroma index
     assert data["model"] == "pixel-32" and data["metric"] == "cosine" and data["query_was_indexed"] is True
     assert len(data["matches"]) == 3
@@ -85,6 +87,24 @@ def test_status(indexed: Path) -> None:
     assert data["runtime"] is None  # the pixel model has no model runtime
     human = cli("status", "-m", "pixel")
     assert "11 indexed, 10 unique images, 1 skipped" in human.stdout
+
+
+def test_status_counts_from_an_index_and_shortens_a_long_root_list(tmp_path: Path, isolated_home: Path) -> None:
+    for i in range(14):
+        library(tmp_path / f"album_{i:02d}", 1, start=i)
+    assert cli("index", *(str(tmp_path / f"album_{i:02d}") for i in range(14)), "-m", "pixel").exit_code == 0
+    human = cli("status", "-m", "pixel").stdout.splitlines()
+    roots = human[human.index("roots") + 1:]
+    assert [line.strip() for line in roots[:10]] == [str(tmp_path / f"album_{i:02d}") for i in range(10)]
+    assert roots[10].strip() == "… 4 more (photofind status --json lists them all)"
+    assert len(json.loads(cli("status", "-m", "pixel", "--json").stdout)["roots"]) == 14
+    import sqlite3
+
+    db = sqlite3.connect(isolated_home / "catalog.sqlite")  # counts must not scan the table (100,000 rows)
+    for sql in ("SELECT COUNT(*), COUNT(DISTINCT hash) FROM files WHERE status = 'ok'",
+                "SELECT error, COUNT(*) FROM files WHERE status = 'skipped' GROUP BY error"):
+        plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "SEARCH files USING" in plan and "INDEX files_status" in plan, plan
 
 
 def test_status_records_the_model_runtime(indexed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
