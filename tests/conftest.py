@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,9 @@ import pytest
 # Set before anything imports huggingface_hub, which reads it once at import: the hub then fails
 # at once instead of retrying for ~45 s. Tests never download anything.
 os.environ["HF_HUB_OFFLINE"] = "1"
+# Nor does the suite read the machine's own hub cache: a test's outcome must not depend on
+# which weights this machine happened to download before.
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="pf-test-hf-")
 # No background servers from the suite, not even from module-scoped fixtures that run before the
 # per-test environment below; the server's own tests switch them on for their subprocesses.
 os.environ["PHOTOFIND_SERVER_AUTOSTART"] = "false"

@@ -180,9 +180,12 @@ def test_search_upload_photo_more_like_this_dupes_and_status_in_a_real_browser(
 def test_the_status_page_follows_the_daemons_index_run_live(
     browser, tmp_path: Path, isolated_home: Path
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    # The page reloads itself when the run ends: an element found just before is then stale.
+    stale = (StaleElementReferenceException,)
     root = tmp_path / "photos"
     library(root, 300, size=(48, 36))
     # One photo per write batch, so the run lasts long enough to be watched.
@@ -190,10 +193,11 @@ def test_the_status_page_follows_the_daemons_index_run_live(
                    env={"PHOTOFIND_MODEL_BATCH_SIZE": "1"})
     browser.get(watch.url + "status")
     activity = lambda: browser.find_element(By.ID, "activity").text  # noqa: E731
-    WebDriverWait(browser, 60, poll_frequency=0.05).until(lambda _: "files/s" in activity())
+    WebDriverWait(browser, 60, poll_frequency=0.05, ignored_exceptions=stale).until(lambda _: "files/s" in activity())
     assert activity().startswith("Indexing: ") and " of 300 files" in activity() and "left" in activity()
     Shots(tmp_path / "screenshots")(browser, "status-indexing")
     # When the run ends the page reloads itself, with the new counts.
-    WebDriverWait(browser, 120).until(lambda _: "300 indexed" in browser.find_element(By.ID, "counts").text)
+    WebDriverWait(browser, 120, ignored_exceptions=stale).until(
+        lambda _: "300 indexed" in browser.find_element(By.ID, "counts").text)
     assert "Idle" in activity()
     assert watch.stop() == 0
