@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from photofind.errors import ImageTooLargeError, NotAnImageError
+from photofind.media.formats import is_raw
 
 # Pillow's bomb check warns at 89 MP and refuses at 179 MP, process-wide. photofind applies its
 # own per-file limit (index.max_pixels) right after reading the header instead, so one huge
@@ -89,7 +90,20 @@ def open_image(
 ) -> tuple[Image.Image, ImageInfo]:
     """Decode `path` (or in-memory bytes: a web upload) upright in RGB. With `min_side`, JPEGs
     decode at the smallest DCT scale whose both sides stay >= min_side (draft mode), which is
-    3-4x faster on camera photos."""
+    3-4x faster on camera photos. Camera RAW files (by extension) go through LibRaw: see raw.py."""
+    if isinstance(path, (str, Path)) and is_raw(path):
+        from photofind.media.raw import open_raw  # rawpy is imported only when a RAW file is met
+
+        return open_raw(path, min_side, max_pixels)
+    image, info, _ = decode_picture(path, min_side, max_pixels)
+    return image, info
+
+
+def decode_picture(
+    path: str | Path | BinaryIO, min_side: int | None = None, max_pixels: int = 200_000_000
+) -> tuple[Image.Image, ImageInfo, int | None]:
+    """open_image through Pillow, also saying which EXIF orientation the file carried (None
+    without one): a RAW's embedded preview is turned by the RAW's own orientation only without."""
     if not isinstance(path, (str, Path)) or str(path).lower().endswith((".heic", ".heif")):
         _register_heif()  # bytes have no name to tell
     try:
@@ -105,14 +119,15 @@ def open_image(
                         f"index.max_pixels is {max_pixels:,})"
                     )
                 exif = im.getexif()
-                if exif.get(_ORIENTATION) in (5, 6, 7, 8):
+                orientation = exif.get(_ORIENTATION)
+                if orientation in (5, 6, 7, 8):
                     width, height = height, width
                 info = ImageInfo(width, height, _exif_datetime(exif))
                 if min_side and im.format == "JPEG":
                     im.draft("RGB", (min_side, min_side))
                 im.load()
                 upright = ImageOps.exif_transpose(im)
-                return to_rgb(upright), info
+                return to_rgb(upright), info, orientation if isinstance(orientation, int) else None
     except NotAnImageError:
         raise
     except UnidentifiedImageError:
