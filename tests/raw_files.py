@@ -75,7 +75,8 @@ def write_dng(
     taken: str = "2024:05:06 07:08:09", preview_exif: Image.Exif | None = None,
 ) -> Path:
     """A DNG whose raw data is `sensor` (as the sensor saw it, before `orientation`) and whose
-    embedded JPEG is `preview` (none: IFD0 is the raw image itself, as some DNGs have it)."""
+    embedded JPEG is `preview` (none: IFD0 is the raw image itself, as some DNGs have it), with
+    `preview_exif` as the preview's own EXIF if given."""
     tiff = _Tiff()
     cfa = mosaic(sensor)
     height, width = cfa.shape
@@ -99,6 +100,10 @@ def write_dng(
         out = io.BytesIO()
         preview.convert("RGB").save(out, "JPEG", quality=90, exif=preview_exif or Image.Exif())
         jpeg = out.getvalue()
+        if preview_exif is not None and jpeg[2:4] == b"\xff\xe0":
+            # A camera writes its EXIF (APP1) right after the start marker; Pillow puts a JFIF
+            # APP0 first, which would make LibRaw add an EXIF block of its own in front.
+            jpeg = jpeg[:2] + jpeg[4 + struct.unpack(">H", jpeg[4:6])[0] :]
         sub_ifd = tiff.ifd(raw + [(254, LONG, [0])])
         ifd0 = tiff.ifd(camera + [
             (254, LONG, [1]), (256, LONG, [preview.width]), (257, LONG, [preview.height]),

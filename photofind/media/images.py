@@ -95,15 +95,14 @@ def open_image(
         from photofind.media.raw import open_raw  # rawpy is imported only when a RAW file is met
 
         return open_raw(path, min_side, max_pixels)
-    image, info, _ = decode_picture(path, min_side, max_pixels)
-    return image, info
+    return decode_picture(path, min_side, max_pixels)
 
 
 def decode_picture(
-    path: str | Path | BinaryIO, min_side: int | None = None, max_pixels: int = 200_000_000
-) -> tuple[Image.Image, ImageInfo, int | None]:
-    """open_image through Pillow, also saying which EXIF orientation the file carried (None
-    without one): a RAW's embedded preview is turned by the RAW's own orientation only without."""
+    path: str | Path | BinaryIO, min_side: int | None = None, max_pixels: int = 200_000_000, *, upright: bool = True
+) -> tuple[Image.Image, ImageInfo]:
+    """open_image through Pillow. `upright=False` leaves the pixels as stored, for a RAW's
+    embedded preview, which raw.py turns by the RAW's orientation."""
     if not isinstance(path, (str, Path)) or str(path).lower().endswith((".heic", ".heif")):
         _register_heif()  # bytes have no name to tell
     try:
@@ -119,15 +118,13 @@ def decode_picture(
                         f"index.max_pixels is {max_pixels:,})"
                     )
                 exif = im.getexif()
-                orientation = exif.get(_ORIENTATION)
-                if orientation in (5, 6, 7, 8):
+                if exif.get(_ORIENTATION) in (5, 6, 7, 8):
                     width, height = height, width
                 info = ImageInfo(width, height, _exif_datetime(exif))
                 if min_side and im.format == "JPEG":
                     im.draft("RGB", (min_side, min_side))
                 im.load()
-                upright = ImageOps.exif_transpose(im)
-                return to_rgb(upright), info, orientation if isinstance(orientation, int) else None
+                return to_rgb(ImageOps.exif_transpose(im) if upright else im), info
     except NotAnImageError:
         raise
     except UnidentifiedImageError:

@@ -26,6 +26,8 @@ from photofind.media.images import ImageInfo, decode_picture, to_rgb
 # The reason a RAW file is skipped without the extra: `status` groups skipped files by reason.
 RAW_EXTRA_MISSING = "RAW photo: install photofind[raw] to read it"
 
+_ORIENTATION = 0x0112
+_SOFTWARE = 0x0131
 # LibRaw keeps the orientation as its own `flip` code (from the TIFF/EXIF tag through
 # "50132467"[orientation & 7]); back to the EXIF orientation it came from.
 _FLIP_TO_ORIENTATION = {0: 1, 1: 2, 3: 3, 2: 4, 4: 5, 6: 6, 7: 7, 5: 8}
@@ -120,25 +122,37 @@ def _preview(
         thumb = raw.extract_thumb()
     except rawpy.LibRawError:  # none, an unsupported format, or damaged: develop instead
         return None
-    own: int | None = None
     taken: str | None = None
     try:
         if thumb.format == rawpy.ThumbFormat.JPEG:
-            image, info, own = decode_picture(io.BytesIO(thumb.data), need, max_pixels)
-            shape, taken = (info.width, info.height), info.taken  # before any draft reduction
+            data = io.BytesIO(thumb.data)
+            with Image.open(data) as header:  # reads the header only
+                shape, exif = header.size, header.getexif()
+            if min(shape) < need:
+                return None
+            own = exif.get(_ORIENTATION)
+            if str(exif.get(_SOFTWARE, "")).startswith("dcraw"):
+                # LibRaw puts an EXIF block of its own, holding the RAW's orientation, before a
+                # preview that has none: that is not the preview's own.
+                own = None
+            image, info = decode_picture(data, need, max_pixels, upright=False)
+            taken = info.taken
         else:  # an RGB bitmap
-            image = to_rgb(Image.fromarray(np.ascontiguousarray(thumb.data)))
+            image, own = to_rgb(Image.fromarray(np.ascontiguousarray(thumb.data))), None
             shape = image.size
+            if min(shape) < need:
+                return None
     except NotAnImageError:
         return None
-    if min(shape) < need:
-        return None
-    if own is None or own == 1:
-        # Previews usually carry no orientation of their own (Immich #12720) and are then stored
-        # as the sensor is, so the RAW's orientation applies. Some cameras store them upright
-        # already (libvips #5086): a preview whose shape is not the sensor's is not turned again.
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return None  # a damaged preview: the RAW data may still develop
+    if own in _TRANSPOSE:
+        turn = own  # the camera wrote the preview's own orientation
+    else:
+        # Previews usually carry no orientation (Immich #12720) and are stored as the sensor is,
+        # so the RAW's applies. Some cameras store them upright already (libvips #5086): a
+        # preview whose shape is not the sensor's is not turned a quarter again.
         width, height = shape
         upright_already = orientation >= 5 and (height > width if sensor_landscape else width > height)
-        if orientation in _TRANSPOSE and not upright_already:
-            image = image.transpose(_TRANSPOSE[orientation])
-    return image, taken
+        turn = 1 if upright_already else orientation
+    return (image.transpose(_TRANSPOSE[turn]) if turn in _TRANSPOSE else image), taken
