@@ -10,6 +10,7 @@ Everything is measured in ONE run, on the same files and the same weights:
       and both through `photofind watch`
   (f) peak RSS of the index process
   (g) model.runtime = onnx against torch, side by side (scripts/bench_runtimes.py)
+`--cli` instead measures whole query commands through a warm server (scripts/bench_cli.py).
 The library is deterministic synthetic photo-like JPEGs (default 4000x3000, quality 90). The model
 is ViT-B-32 with random weights saved to a local checkpoint: it runs offline and has the real
 model's FLOPs, so the speeds are the real model's. Sections (b)-(f) run with --runtime (default onnx, the default setting).
@@ -326,7 +327,11 @@ def main() -> None:
                         "(scripts/bench_watch_event.py)")
     p.add_argument("--before", default="7c0e0da", help="with --watch-event: the older commit (default: before "
                    "the apply in proportion to the change)")
+    p.add_argument("--cli", action="store_true", help="only: whole-command latency of like/status/dupes through a "
+                   "warm server, fast path beside Typer, with python -c pass and the socket (scripts/bench_cli.py)")
     args = p.parse_args()
+    if args.cli:
+        raise SystemExit(subprocess.call([sys.executable, str(Path(__file__).with_name("bench_cli.py"))]))
     if args.watch_event:
         cmd = [sys.executable, str(Path(__file__).with_name("bench_watch_event.py")), "--n", str(args.watch_event),
                "--before", args.before]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -11,13 +9,13 @@ import typer
 
 from photofind import __version__
 from photofind.cli import dupes_cmd, eval_cmd, index_cmd, like_cmd, service_cmd, status_cmd, watch_cmd, web_cmd
-from photofind.cli.common import GlobalOptions
+from photofind.cli.common import GlobalOptions, show_core_warnings
 
 app = typer.Typer(
     name="photofind",
     help="Search your photo folders by example image.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -27,22 +25,6 @@ def _version(value: bool) -> None:
     if value:
         print(f"photofind {__version__}")
         raise typer.Exit()
-
-
-class _WarningLine(logging.Handler):
-    """The core reports a model falling back to torch through logging: one `warning:` line on
-    the stderr of the moment (CliRunner swaps it), whatever else configures the root logger."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        sys.stderr.write(f"warning: {record.getMessage()}\n")
-
-
-def _show_core_warnings() -> None:
-    logger = logging.getLogger("photofind.embedders")
-    if logging.getLogger().handlers or any(isinstance(h, _WarningLine) for h in logger.handlers):
-        return  # someone (pytest, an embedding program) already shows log records
-    logger.addHandler(_WarningLine(logging.WARNING))
-    logger.propagate = False  # open_clip's logging.warning() would add a root handler: not twice
 
 
 @app.callback()
@@ -61,7 +43,7 @@ def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     ctx.obj = GlobalOptions(config_file, data_dir, debug, no_server)
-    _show_core_warnings()
+    show_core_warnings()
 
 
 app.command("index")(index_cmd.index)
@@ -76,6 +58,3 @@ app.command("web")(web_cmd.web)
 app.command("serve")(watch_cmd.serve)
 app.add_typer(service_cmd.app, name="service")
 
-
-def main() -> None:
-    app()

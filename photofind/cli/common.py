@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import signal
 import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Sequence, TypeVar
 
-import typer
 from rich.console import Console
 
-from photofind import config
 from photofind.errors import PhotofindError
+
+if TYPE_CHECKING:
+    from photofind import config
+    from photofind.filters import Filters
 
 PIPE_CLOSED = 128 + signal.SIGPIPE  # what shells report for a program stopped by SIGPIPE
 
 
-def pipe_closed() -> typer.Exit:
+def pipe_closed() -> SystemExit:
     """`photofind ... | head`: the reader has what it wanted. End quietly, and never write to
     the pipe again (not even Python's flush at exit)."""
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return typer.Exit(PIPE_CLOSED)
+    return SystemExit(PIPE_CLOSED)
 
 
 class _Console(Console):
@@ -46,26 +49,46 @@ class GlobalOptions:
     no_server: bool = False
 
 
-def global_options(ctx: typer.Context) -> GlobalOptions:
+class HasRoot(Protocol):
+    """Typer's click Context, or the fast path's RootContext: what a verb needs of its context."""
+
+    def find_root(self) -> Any: ...
+
+
+@dataclass
+class RootContext:
+    """The fast path's stand-in for click's root Context (photofind.cli.lean)."""
+
+    obj: GlobalOptions
+
+    def find_root(self) -> "RootContext":
+        return self
+
+
+def global_options(ctx: HasRoot) -> GlobalOptions:
     root = ctx.find_root()
     if not isinstance(root.obj, GlobalOptions):
         root.obj = GlobalOptions()
     return root.obj
 
 
-def load_settings(ctx: typer.Context, **flags: Any) -> config.Settings:
+def load_settings(ctx: HasRoot, **flags: Any) -> "config.Settings":
     """Resolve settings once per command. `flags` maps config keys to option values (None = not given)."""
     opts = global_options(ctx)
     if opts.data_dir is not None:
         flags["store.data_dir"] = str(opts.data_dir)
     if opts.no_server:
         flags["server.autostart"] = False
+    from photofind import config
+
     return config.load(flags=flags, config_path=opts.config_path)
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
+def fail(message: str, code: int = 2) -> SystemExit:
+    """The one line a user sees for an error. SystemExit, not typer.Exit: Typer lets it through
+    with its code, and the fast path (which never imports Typer) can raise it too."""
     err_console.print(f"[bold red]photofind:[/] {message}", markup=True, soft_wrap=True)
-    return typer.Exit(code)
+    return SystemExit(code)
 
 
 def handles_errors(fn: F) -> F:
@@ -80,7 +103,7 @@ def handles_errors(fn: F) -> F:
             result = fn(*args, **kwargs)
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
             return result
-        except (typer.Exit, typer.Abort, SystemExit):
+        except SystemExit:
             raise
         except BrokenPipeError:
             raise pipe_closed() from None
@@ -98,3 +121,42 @@ def handles_errors(fn: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
+
+class _WarningLine(logging.Handler):
+    """The core reports a model falling back to torch through logging: one `warning:` line on
+    the stderr of the moment (CliRunner swaps it), whatever else configures the root logger."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"warning: {record.getMessage()}\n")
+
+
+def show_core_warnings() -> None:
+    logger = logging.getLogger("photofind.embedders")
+    if logging.getLogger().handlers or any(isinstance(h, _WarningLine) for h in logger.handlers):
+        return  # someone (pytest, an embedding program) already shows log records
+    logger.addHandler(_WarningLine(logging.WARNING))
+    logger.propagate = False  # open_clip's logging.warning() would add a root handler: not twice
+
+
+def folders(paths: Sequence[Path] | None) -> list[Path]:
+    """Folder arguments, absolute, or a one-line InputError for the first one that is not a folder."""
+    from photofind.errors import InputError
+
+    roots = []
+    for p in paths or []:
+        p = p.expanduser()
+        if not p.is_dir():
+            raise InputError(f"{p} {'is not a folder' if p.exists() else 'does not exist'}")
+        roots.append(p.resolve())
+    return roots
+
+
+def model_flags(model: Optional[str], device: Optional[str] = None) -> dict[str, Optional[str]]:
+    return {"model.name": model, "model.device": device}
+
+
+def filters_from(since: Optional[str], until: Optional[str], within: Optional[Path], min_score: Optional[float]) -> "Filters":
+    """The filter options, checked here, where the user typed them (a bad date or folder is one line)."""
+    from photofind.filters import Filters
+
+    return Filters.build(since, until, str(within) if within else None, min_score)

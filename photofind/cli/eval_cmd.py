@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from photofind.cli import options
-from photofind.cli.common import console, err_console, handles_errors, load_settings
+from photofind.cli.common import console, err_console, handles_errors, load_settings, model_flags
 from photofind.cli.progress import progress_bar
 from photofind.cli.render import dumps
 from photofind.embedders import MODELS
@@ -61,7 +61,7 @@ def eval_(
     from photofind.evaluation.evaluate import evaluate, read_layout
     from photofind.scanner import PathFilter
 
-    settings = load_settings(ctx, **options.model_flags(None, device))
+    settings = load_settings(ctx, **model_flags(None, device))
     try:
         k_values = [int(k) for k in _split(ks, "-k")]
     except ValueError:

@@ -9,7 +9,7 @@ import typer
 
 from photofind.api.requests import IndexRequest
 from photofind.cli import options
-from photofind.cli.common import console, err_console, handles_errors, load_settings
+from photofind.cli.common import console, err_console, folders, handles_errors, load_settings, model_flags
 from photofind.cli.progress import progress_bar
 from photofind.cli.route import answer, server_client
 from photofind.settings import Settings
@@ -62,8 +62,8 @@ def index(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
 ) -> None:
     """Add folders to the index and index them incrementally."""
-    settings = load_settings(ctx, **options.model_flags(model, device), **{"model.batch_size": batch_size})
-    roots = options.folders(paths)
+    settings = load_settings(ctx, **model_flags(model, device), **{"model.batch_size": batch_size})
+    roots = folders(paths)
     run_index(settings, IndexRequest(paths=tuple(map(str, roots)), model=settings.model.name), quiet=quiet,
               client=server_client(settings, creates=True))
 
@@ -77,6 +77,6 @@ def reindex(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success (for cron)."),
 ) -> None:
     """Rescan every remembered folder (and config roots) incrementally."""
-    settings = load_settings(ctx, **options.model_flags(model, device))
+    settings = load_settings(ctx, **model_flags(model, device))
     run_index(settings, IndexRequest(full=full, model=settings.model.name), quiet=quiet,
               client=server_client(settings))

@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 
 from photofind.cli import options, web_cmd
-from photofind.cli.common import console, handles_errors, load_settings
+from photofind.cli.common import console, folders, handles_errors, load_settings, model_flags
 from photofind.settings import Settings
 
 
@@ -55,15 +55,15 @@ def watch(
     port: Optional[int] = web_cmd.PORT,
 ) -> None:
     """Watch folders, index every change within seconds, and answer every command."""
-    settings = load_settings(ctx, **options.model_flags(model, device), **{"watch.polling": polling, "web.port": port})
-    roots = options.folders(paths)
+    settings = load_settings(ctx, **model_flags(model, device), **{"watch.polling": polling, "web.port": port})
+    roots = folders(paths)
     _logging(verbose)
     # A background `serve` started on demand hands the index over; another `watch` does not.
     if _stop_server(settings, only_serve=True):
         logging.getLogger("photofind.daemon").info("took over from photofind serve")
     from photofind.daemon.daemon import Daemon
 
-    raise typer.Exit(Daemon(settings, roots, web_host=host if web else None).run())
+    raise SystemExit(Daemon(settings, roots, web_host=host if web else None).run())
 
 
 @handles_errors
@@ -82,4 +82,4 @@ def serve(
     _logging(verbose)
     from photofind.daemon.daemon import Daemon
 
-    raise typer.Exit(Daemon(settings, [], watch=False, idle_minutes=settings.server.idle_minutes).run())
+    raise SystemExit(Daemon(settings, [], watch=False, idle_minutes=settings.server.idle_minutes).run())

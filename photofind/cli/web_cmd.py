@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from photofind.cli import options
-from photofind.cli.common import handles_errors, load_settings
+from photofind.cli.common import handles_errors, load_settings, model_flags
 
 HOST = typer.Option(
     "127.0.0.1", "--host",
@@ -28,7 +28,7 @@ def web(
 ) -> None:
     """Serve a local web page to search, browse and sort your photos. Owns the index and answers
     every command while it runs, unless photofind watch does (then the page asks it)."""
-    settings = load_settings(ctx, **options.model_flags(model, device), **{"web.port": port})
+    settings = load_settings(ctx, **model_flags(model, device), **{"web.port": port})
     from photofind.cli.watch_cmd import _logging, _stop_server
     from photofind.web.run import serve_page
 
@@ -36,4 +36,4 @@ def web(
     # A background `serve` started on demand hands the index over, as it does to `watch`.
     if _stop_server(settings, only_serve=True):
         logging.getLogger("photofind.daemon").info("took over from photofind serve")
-    raise typer.Exit(serve_page(settings, host, open_browser))
+    raise SystemExit(serve_page(settings, host, open_browser))

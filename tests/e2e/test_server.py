@@ -201,3 +201,25 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path, isolated_home: P
         proc.stderr.close()
         proc.wait(timeout=60)
         assert err == "" and proc.returncode == 141, (args, proc.returncode, err)
+
+
+def test_the_fast_path_answers_as_typer_does_without_loading_it(tmp_path: Path, isolated_home: Path,
+                                                                 env: dict[str, str]) -> None:
+    """Through a running server, each fast verb prints what the Typer path prints, byte for
+    byte, and imports neither Typer nor pydantic; errors and --help still come from Typer."""
+    files = library(tmp_path / "photos", 6)
+    assert cli(env, "index", str(tmp_path / "photos")).returncode == 0
+    assert server_pid(isolated_home) is not None
+    typer_env = {**env, "PHOTOFIND_FAST_PATH": "0"}
+    for args in (["like", str(files[0]), "-k", "3"], ["like", str(files[1]), "--json", "--metric", "l1"],
+                 ["status"], ["dupes"], ["like", "missing.jpg"], ["like", str(files[0]), "-k", "x"]):
+        fast = subprocess.run([PY, "-X", "importtime", "-m", "photofind", *args], capture_output=True, text=True,
+                              env=env, timeout=60)
+        slow = cli(typer_env, *args)
+        loaded = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in fast.stderr.splitlines()
+                  if line.startswith("import time:")}
+        fast_err = "".join(line + "\n" for line in fast.stderr.splitlines() if not line.startswith("import time:"))
+        assert (fast.returncode, fast.stdout, fast_err) == (slow.returncode, slow.stdout, slow.stderr), args
+        parse_error = args[-1] == "x"
+        assert ("typer" in loaded) == parse_error and ("pydantic" in loaded) == parse_error, args
+    assert "photofind like [OPTIONS]" in cli(env, "like", "--help").stdout

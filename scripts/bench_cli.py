@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""How long a query command takes, whole, when a server answers it: the fast path (plain click
+from the generated spec) beside the Typer path (PHOTOFIND_FAST_PATH=0), with `python -c pass`
+and the server's socket round trip as the floor, all in one run on one library.
+
+Usage: python scripts/bench_cli.py [--count 200] [--runs 21] [--json]
+(also: python scripts/bench.py --cli)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+PY = sys.executable
+
+
+def library(root: Path, n: int) -> list[Path]:
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(n):
+        path = root / f"album_{i % 10}" / f"photo_{i:05d}.jpg"
+        path.parent.mkdir(exist_ok=True)
+        small = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+        Image.fromarray(small).resize((320, 240), Image.Resampling.BICUBIC).save(path, quality=85)
+        paths.append(path)
+    return paths
+
+
+def wall(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        times.append(time.perf_counter() - t)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
+    return times
+
+
+def round_trips(home: Path, query: Path, runs: int) -> dict[str, list[float]]:
+    """The socket alone, from inside one process: a ping, and the `like` request itself."""
+    from photofind.api.requests import LikeRequest, PingRequest
+    from photofind.cli.route import daemon_client
+    from photofind.ranking import Ranking
+
+    client = daemon_client(home)
+    assert client is not None, "no server is running"
+    like = LikeRequest(image=str(query), ranking=Ranking(10, "cosine", False), model="pixel")
+    out: dict[str, list[float]] = {"ping": [], "like": []}
+    for _ in range(runs):
+        for name, request in (("ping", PingRequest()), ("like", like)):
+            t = time.perf_counter()
+            client.call(request)
+            out[name].append(time.perf_counter() - t)
+    return out
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": ordered[int(0.95 * (len(ordered) - 1))] * 1000}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--count", type=int, default=200, help="photos in the library (default 200)")
+    p.add_argument("--runs", type=int, default=21, help="runs per command (default 21)")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pf-bench-cli-") as tmp:
+        home = Path(tmp) / "home"
+        env = {**os.environ, "PHOTOFIND_HOME": str(home), "PHOTOFIND_MODEL": "pixel", "PHOTOFIND_SERVER_AUTOSTART": "true",
+               "PHOTOFIND_SERVER_IDLE_MINUTES": "30", "COLUMNS": "120"}
+        env.pop("PHOTOFIND_FAST_PATH", None)
+        # As on a user's machine: Python caches compiled modules (this sandbox sets it off; 25 of
+        # photofind's modules compiled from source cost ~15 ms a command).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        photos = library(Path(tmp) / "photos", args.count)
+        subprocess.run([PY, "-m", "photofind", "index", str(Path(tmp) / "photos")], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        os.environ.update(PHOTOFIND_HOME=str(home))
+        try:
+            commands = {"like": ["like", str(photos[3]), "-k", "10"], "status": ["status"], "dupes": ["dupes"]}
+            rows: dict[str, dict[str, float]] = {"python -c pass": summary(wall([PY, "-c", "pass"], env, args.runs))}
+            for name, trips in round_trips(home, photos[3], args.runs).items():
+                rows[f"socket round trip, {name}"] = summary(trips)
+            for name, argv in commands.items():
+                fast = wall([PY, "-m", "photofind", *argv], env, args.runs)
+                slow = wall([PY, "-m", "photofind", *argv], {**env, "PHOTOFIND_FAST_PATH": "0"}, args.runs)
+                rows[f"photofind {name}, fast path"] = summary(fast)
+                rows[f"photofind {name}, Typer"] = summary(slow)
+        finally:
+            subprocess.run([PY, "-c", "from photofind.cli.route import daemon_client; from pathlib import Path; "
+                            "from photofind.api.requests import StopRequest; "
+                            f"c = daemon_client(Path({str(home)!r})); c and c.call(StopRequest())"], env=env)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    width = max(map(len, rows))
+    print(f"{args.count} photos, pixel model, a warm `photofind serve`; {args.runs} runs each; wall time of the whole command")
+    for name, r in rows.items():
+        print(f"{name:<{width}}  p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
