@@ -97,10 +97,10 @@ def render_status(s: StatusReport) -> None:
         table.add_column("reason")
         table.add_column("files", justify="right")
         for reason, n in s.skipped.items():
-            table.add_row(reason, str(n))
+            table.add_row(Text(reason), str(n))  # Text: brackets in a reason are not markup
         console.print(table)
         for path, reason in s.skipped_examples:
-            console.print(f"  {path}: {reason}", soft_wrap=True)
+            console.print(f"  {path}: {reason}", soft_wrap=True, markup=False)
     if s.collections:
         table = Table(title="vector collections", title_justify="left")
         for col in ("model", "space", "vectors", "index (M/efC/efS)", "collection"):

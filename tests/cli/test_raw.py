@@ -96,6 +96,8 @@ def test_without_the_extra_raw_files_are_skipped_saying_so_and_read_once_it_is_i
     assert f"skipping {folder / 'IMG_7.dng'}: {RAW_TWIN}" in res.stdout  # decided without reading it
     assert "3 embedded" in res.stdout and "Traceback" not in res.stderr
     assert status(env)["skipped"][RAW_EXTRA_MISSING] == 3
+    table = photofind("status", "-m", "pixel", env=env).stdout
+    assert RAW_EXTRA_MISSING in table and RAW_TWIN in table  # the brackets of photofind[raw] survive Rich
     like = photofind("like", str(folder / "previewed.dng"), "-m", "pixel", env=env)
     assert like.returncode == 2 and RAW_EXTRA_MISSING in like.stderr and len(like.stderr.strip().splitlines()) == 1
 
@@ -103,3 +105,29 @@ def test_without_the_extra_raw_files_are_skipped_saying_so_and_read_once_it_is_i
     res = photofind("index", str(folder), "-m", "pixel")
     assert "2 embedded" in res.stdout and "1 skipped" in res.stdout, res.stdout
     assert RAW_EXTRA_MISSING not in status()["skipped"]
+
+
+def test_the_watcher_applies_the_twin_rule_as_the_jpeg_comes_and_goes(tmp_path: Path, isolated_home: Path) -> None:
+    """A running `photofind watch`: a JPEG saved beside an indexed RAW file turns the RAW file
+    into a skipped twin (its vector collected); deleting the JPEG brings the RAW file back."""
+    from tests.e2e.test_watch import Watch, wait_until
+
+    root = tmp_path / "photos"
+    write_dng(root / "IMG_1.dng", photo(101), photo(101))
+    w = Watch(isolated_home, root, tmp_path / "watch.log")
+    try:
+        def state() -> tuple[int, int, int]:
+            s = w.status()
+            return s["files"], s["skipped"].get(RAW_TWIN, 0), s["collections"][0]["vectors"] if s["collections"] else 0
+
+        wait_until(lambda: state() == (1, 0, 1), what="the RAW file indexed")
+        save(photo(101), root / "IMG_1.jpg", quality=90)
+        wait_until(lambda: state() == (1, 1, 1), what="the JPEG indexed, the RAW file skipped as its twin")
+        (root / "IMG_1.jpg").unlink()
+        wait_until(lambda: state() == (1, 0, 1), what="the RAW file indexed again")
+    finally:
+        assert w.stop() == 0
+    from photofind.store.store import Store
+
+    with Store(isolated_home, "check") as store:
+        assert [r.path for r in store.catalog.iter_ok()] == [str(root / "IMG_1.dng")]
