@@ -9,7 +9,7 @@ from fnmatch import translate
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from photofind.media.formats import is_raw
+from photofind.media.formats import RAW_EXTENSIONS
 
 # Why a RAW file with a photo of the same name beside it is not indexed (status groups by reason).
 RAW_TWIN = "RAW twin: the photo of the same name beside it is indexed instead"
@@ -79,15 +79,20 @@ def raw_twins(paths: Iterable[str]) -> dict[str, str]:
     """Each RAW path that has a non-RAW photo of the same name in its folder (IMG_1.CR2 and
     IMG_1.jpg or IMG_1.JPG), mapped to that photo. Pure: `paths` are the wanted files seen.
     The camera wrote both from one exposure, so only the photo is indexed (as rclip does)."""
-    photos: dict[str, str] = {}
-    raws: list[tuple[str, str]] = []
+    paths = paths if isinstance(paths, list) else list(paths)
+    raws: dict[str, list[str]] = {}
     for path in paths:
-        stem = os.path.splitext(path)[0]
-        if is_raw(path):
-            raws.append((path, stem))
-        else:
-            photos.setdefault(stem, path)
-    return {path: photos[stem] for path, stem in raws if stem in photos}
+        if path.lower().endswith(RAW_EXTENSIONS):
+            raws.setdefault(path.rpartition(".")[0], []).append(path)  # every path has an extension
+    if not raws:
+        return {}  # a rescan of a library without RAW files pays one endswith per file
+    twins: dict[str, str] = {}
+    for path in paths:
+        stem = path.rpartition(".")[0]
+        if stem in raws and not path.lower().endswith(RAW_EXTENSIONS):
+            for raw in raws[stem]:
+                twins.setdefault(raw, path)
+    return twins
 
 
 def folder_files(folders: Iterable[str], path_filter: PathFilter) -> list[FileStat]:
