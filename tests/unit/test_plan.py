@@ -35,9 +35,11 @@ def test_rows_below_unreadable_folders_are_kept() -> None:
 
 def test_raw_twins_pair_a_raw_file_with_a_photo_of_the_same_name_in_its_folder() -> None:
     paths = ["/r/IMG_1.CR2", "/r/IMG_1.JPG", "/r/IMG_2.nef", "/r/IMG_3.dng", "/r/IMG_3.heic",
-             "/r/sub/IMG_2.jpg", "/r/img_4.arw", "/r/IMG_4.jpg", "/r/IMG_5.dng", "/r/IMG_5.cr2"]
-    assert raw_twins(paths) == {"/r/IMG_1.CR2": "/r/IMG_1.JPG", "/r/IMG_3.dng": "/r/IMG_3.heic"}
-    # IMG_2: its JPEG is in another folder; img_4/IMG_4: another name; IMG_5: two RAW files
+             "/r/sub/IMG_2.jpg", "/r/img_4.arw", "/r/IMG_4.jpg", "/r/IMG_5.dng", "/r/IMG_5.cr2",
+             "/r/IMG_6.nef", "/r/IMG_6.dng", "/r/IMG_6.jpg"]
+    assert raw_twins(paths) == {"/r/IMG_1.CR2": "/r/IMG_1.JPG", "/r/IMG_3.dng": "/r/IMG_3.heic",
+                                "/r/IMG_6.nef": "/r/IMG_6.jpg", "/r/IMG_6.dng": "/r/IMG_6.jpg"}
+    # IMG_2: its JPEG is in another folder; img_4/IMG_4: another name; IMG_5: two RAW files, no photo
 
 
 def test_a_raw_twin_is_skipped_unread_and_tried_again_once_its_photo_is_gone() -> None:
