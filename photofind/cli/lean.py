@@ -214,8 +214,8 @@ def parse(spec: dict[str, Any], argv: list[str]) -> tuple[str, dict[str, Any], d
 def run(argv: list[str]) -> bool:
     """Run the command here if the fast path can; False: leave it to Typer. A command it runs
     ends like any other (SystemExit with its code on errors)."""
-    if os.environ.get(OFF_ENV) == "0" or COMPLETION_ENV in os.environ:
-        return False
+    if os.environ.get(OFF_ENV) == "0" or COMPLETION_ENV in os.environ or not VERBS.keys() & set(argv):
+        return False  # (the last: `index`, `watch`... do not pay for importing click twice)
     spec = load_spec()
     parsed = parse(spec, argv) if spec is not None else None
     if parsed is None:

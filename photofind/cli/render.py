@@ -83,6 +83,9 @@ def _size(n: int) -> str:
     return str(n)
 
 
+MAX_ROOTS_SHOWN = 12
+
+
 def render_status(s: StatusReport) -> None:
     console.print(f"store      {s.data_dir} ({_size(s.store_bytes)})", soft_wrap=True)
     console.print(f"model      {s.model}" + (f" (runtime {s.runtime})" if s.runtime else "")
@@ -90,8 +93,11 @@ def render_status(s: StatusReport) -> None:
     console.print(f"last index {s.last_index or 'never'}")
     console.print(f"files      {s.files} indexed, {s.unique_images} unique images, {sum(s.skipped.values())} skipped")
     console.print("roots")
-    for r in s.roots:
+    shown = s.roots if len(s.roots) <= MAX_ROOTS_SHOWN else s.roots[: MAX_ROOTS_SHOWN - 2]
+    for r in shown:
         console.print("  ", file_link(r))
+    if len(shown) < len(s.roots):  # a thousand album folders indexed one by one would bury the rest
+        console.print(f"   … {len(s.roots) - len(shown)} more (photofind status --json lists them all)")
     if s.skipped:
         table = Table(title="skipped files", title_justify="left")
         table.add_column("reason")

@@ -26,6 +26,15 @@ log = logging.getLogger("photofind.daemon")
 BURST = 1000  # settled files handed to one apply; a 5,000-photo copy goes in five
 
 
+def outermost(roots: list[Path]) -> list[Path]:
+    """`roots` without those inside another of them (recursive watches cover those)."""
+    kept: list[Path] = []
+    for root in sorted(set(roots)):  # a parent sorts before everything below it
+        if not any(root.is_relative_to(k) for k in kept):
+            kept.append(root)
+    return kept
+
+
 class Follower:
     def __init__(self, watch: WatchSettings, path_filter: PathFilter) -> None:
         self.watch = watch
@@ -37,8 +46,10 @@ class Follower:
         logging.getLogger("watchdog").addHandler(self._spy)
 
     def add(self, roots: list[Path]) -> None:
-        """Start watching `roots` (a root that is not mounted is reported and skipped)."""
-        for root in roots:
+        """Start watching `roots` (a root that is not mounted is reported and skipped). A root
+        inside another is watched through the outer one: watchdog opens an inotify instance per
+        watched folder, and a user has 128 of them (fs.inotify.max_user_instances)."""
+        for root in outermost(roots):
             if not root.is_dir():
                 log.warning("%s is not there (unmounted?); its entries are kept, not watched", root)
                 continue

@@ -19,7 +19,7 @@ from photofind.store.fingerprints import FingerprintRows
 from photofind.store.sql import select_in
 
 COLLECTION_INFO = "collection:"  # meta key prefix: one JSON summary per vector collection
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE files (
@@ -56,6 +56,11 @@ MIGRATIONS: dict[int, str] = {
         data BLOB NOT NULL,
         PRIMARY KEY (collection, hash)
     );
+    """,
+    # `status` counts files and distinct hashes, and lists the skipped, from this index alone:
+    # without it, 150 ms of table scan at 100,000 files on every call.
+    4: """
+    CREATE INDEX IF NOT EXISTS files_status ON files (status, hash);
     """,
 }
 

@@ -86,6 +86,24 @@ def test_status(indexed: Path) -> None:
     assert "11 indexed, 10 unique images, 1 skipped" in human.stdout
 
 
+def test_status_counts_from_an_index_and_shortens_a_long_root_list(tmp_path: Path, isolated_home: Path) -> None:
+    for i in range(14):
+        library(tmp_path / f"album_{i:02d}", 1, start=i)
+    assert cli("index", *(str(tmp_path / f"album_{i:02d}") for i in range(14)), "-m", "pixel").exit_code == 0
+    human = cli("status", "-m", "pixel").stdout.splitlines()
+    roots = human[human.index("roots") + 1:]
+    assert [line.strip() for line in roots[:10]] == [str(tmp_path / f"album_{i:02d}") for i in range(10)]
+    assert roots[10].strip() == "… 4 more (photofind status --json lists them all)"
+    assert len(json.loads(cli("status", "-m", "pixel", "--json").stdout)["roots"]) == 14
+    import sqlite3
+
+    db = sqlite3.connect(isolated_home / "catalog.sqlite")  # counts must not scan the table (100,000 rows)
+    for sql in ("SELECT COUNT(*), COUNT(DISTINCT hash) FROM files WHERE status = 'ok'",
+                "SELECT error, COUNT(*) FROM files WHERE status = 'skipped' GROUP BY error"):
+        plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "SEARCH files USING" in plan and "INDEX files_status" in plan, plan
+
+
 def test_status_records_the_model_runtime(indexed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert json.loads(cli("status", "-m", "effnet-lite0", "--json").stdout)["runtime"] == "onnx"  # the default
     monkeypatch.setenv("PHOTOFIND_MODEL_RUNTIME", "torch")

@@ -142,6 +142,7 @@ def test_store_from_before_fingerprints(photos: Path, isolated_home: Path) -> No
     db = sqlite3.connect(isolated_home / "catalog.sqlite")
     db.execute("DROP TABLE fingerprints")
     db.execute("DROP TABLE vectors")
+    db.execute("DROP INDEX files_status")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     only = groups("--exact-only")  # fills in the fingerprints of the exact group alone

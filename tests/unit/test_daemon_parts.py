@@ -136,3 +136,31 @@ def test_a_watchdog_overflow_warning_flags_a_reconcile(tmp_path: Path) -> None:
         assert c.drain().overflowed is False
     finally:
         watchdog_log.removeHandler(spy)
+
+
+def test_roots_inside_other_roots_are_watched_through_them(tmp_path: Path) -> None:
+    """One inotify instance per watched folder: a root below another costs none of its own,
+    and a file written in it is still seen (real watchdog, real files)."""
+    import time
+
+    from photofind.daemon.follower import Follower, outermost
+    from photofind.settings import WatchSettings
+
+    a, ab, abc, ab2, c = (tmp_path / p for p in ("a", "a/b", "a/b/c", "ab", "c"))
+    assert outermost([abc, c, ab, a, ab2, a]) == [a, ab2, c]  # "ab" is a sibling of "a", not inside it
+    for d in (abc, ab2, c):
+        d.mkdir(parents=True)
+    watch = WatchSettings(settle_seconds=0.1, rescan_minutes=0, polling=False, poll_seconds=2)
+    follower = Follower(watch, PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE))
+    try:
+        follower.add([abc, ab, a])
+        assert len(follower.observers) == 1
+        (abc / "new.jpg").write_bytes(b"x")
+        deadline = time.monotonic() + 10
+        seen: set[str] = set()
+        while str(abc / "new.jpg") not in seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+            seen |= {f for ch in follower.drain() for f in ch.files}
+        assert str(abc / "new.jpg") in seen
+    finally:
+        follower.close()
