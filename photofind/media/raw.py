@@ -2,10 +2,11 @@
 upright, 8-bit RGB, the pixel limit checked from the header, and no bigger a decode than
 `min_side` needs.
 
-Most cameras embed a JPEG preview in the RAW file, rendered by the camera itself; decoding it
-takes milliseconds, while developing the sensor data takes about a second. So the preview is
-used whenever it is big enough, and the RAW data is developed only when there is none, or only
-a thumbnail too small for the caller.
+Most cameras embed a JPEG preview in the RAW file, rendered by the camera itself. Decoding it
+is a JPEG decode (draft mode included); developing the sensor data costs more, and more again
+for a camera's compressed RAW (README, "RAW photos", has figures). So the preview is used
+whenever it is big enough, and the RAW data is developed only when there is none, or only a
+thumbnail too small for the caller.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def open_raw(path: str | Path, min_side: int | None = None, max_pixels: int = 20
                 return image, ImageInfo(*upright, _taken(raw) or taken)
             # Half size (each 2x2 Bayer cell becomes one pixel, no demosaicing) is 4x less work
             # and, for any camera, still far above a model's input size.
-            half = bool(min_side) and min(width, height) // 2 >= (min_side or 0)
+            half = min_side is not None and 0 < min_side <= min(width, height) // 2
             rgb = raw.postprocess(half_size=half, use_camera_wb=True, output_bps=8)
             # LibRaw has already turned it upright (user_flip defaults to the file's flip).
             return to_rgb(Image.fromarray(np.ascontiguousarray(rgb))), ImageInfo(*upright, _taken(raw))
