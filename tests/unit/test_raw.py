@@ -138,3 +138,17 @@ def test_without_rawpy_a_raw_file_names_the_extra(tmp_path: Path, monkeypatch: p
         monkeypatch.undo()
         raw_module.rawpy_module.cache_clear()
     assert open_image(path, min_side=224)[0].size == (320, 240)
+
+
+def test_web_thumbnails_and_dupes_fingerprints_read_raw_files(tmp_path: Path) -> None:
+    """They open photos through open_image too: a RAW file needs nothing of its own there."""
+    from photofind.media.fingerprint import fingerprint_file, hamming, phash
+    from photofind.web.thumbs import ThumbCache
+
+    want = upright(SENSOR, 8)
+    for path in (write_dng(tmp_path / "p.dng", SENSOR, SENSOR, orientation=8),
+                 write_dng(tmp_path / "d.dng", SENSOR, orientation=8)):
+        thumb = Image.open(ThumbCache(tmp_path / "cache").get(path.stem * 32, 256, str(path)))
+        assert thumb.format == "JPEG" and thumb.size == (192, 256) and likeness(want, thumb) > 0.95
+        fp = fingerprint_file(path)
+        assert (fp.width, fp.height) == (480, 640) and hamming(fp.phash, phash(want)) <= 6
