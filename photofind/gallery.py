@@ -59,10 +59,14 @@ def write_gallery(result: QueryResult, out: Path) -> Path:
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"{out}: the gallery is HTML; give a .html file name")
     arrow = "higher is closer" if result.higher_is_better else "lower is closer"
-    title = f'Photos of "{result.query}"' if result.query_is_text else f"Most like {Path(result.query).name}"
+    if result.combined:
+        title = f"{'Photos of' if result.query_is_text else 'Most like'} {result.description()}"
+    else:
+        title = f'Photos of "{result.query}"' if result.query_is_text else f"Most like {Path(result.query).name}"
     figures = []
-    if not result.query_is_text:
-        figures.append(_figure(result.query, f"<b>query</b><br>{html.escape(result.query)}", "query"))
+    images = [(p.value, p.role()) for p in result.parts if p.kind == "image"]
+    for path, role in images or ([] if result.query_is_text else [(result.query, "query")]):
+        figures.append(_figure(path, f"<b>{role}</b><br>{html.escape(path)}", "query"))
     for m in result.matches:
         size = f"{m.width}×{m.height}" if m.width and m.height else ""
         taken = (m.taken or "").replace("T", " ")

@@ -49,8 +49,8 @@ def fit(image: Image.Image) -> Image.Image:
     return square
 
 
-def contact_sheet(tiles: Sequence[Tile], out: Path) -> Path:
-    """Write tiles[0] (the query, framed in red) and the rest to `out` as PNG."""
+def contact_sheet(tiles: Sequence[Tile], out: Path, queries: int = 1) -> Path:
+    """Write the first `queries` tiles (the query images, framed in red) and the rest to `out` as PNG."""
     if out.suffix.lower() != ".png":
         raise InputError(f"{out}: the grid is written as PNG; give a .png file name")
     size, boxes = layout(len(tiles))
@@ -63,7 +63,7 @@ def contact_sheet(tiles: Sequence[Tile], out: Path) -> Path:
         except NotAnImageError:
             picture = Image.new("RGB", (TILE, TILE), (200, 200, 200))  # moved or deleted since indexing
         sheet.paste(picture, box[:2])
-        if i == 0:
+        if i < queries:
             draw.rectangle((box[0] - 3, box[1] - 3, box[2] + 2, box[3] + 2), outline=QUERY_FRAME, width=2)
         draw.multiline_text((box[0], box[3] + 3), tile.title, fill=(0, 0, 0), font=font, spacing=2)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -75,9 +75,12 @@ def shorten(text: str, limit: int = 26) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def like_tiles(query: str, matches: Sequence["object"], metric: str) -> list[Tile]:
-    """Tiles for a `like` result: the query, then each match titled rank, folder and score."""
-    tiles = [Tile(query, f"query\n{shorten(Path(query).parent.name)}")]
+def like_tiles(query: str, matches: Sequence["object"], metric: str,
+               queries: Sequence[tuple[str, str]] = ()) -> list[Tile]:
+    """Tiles for a `like` result: the query, then each match titled rank, folder and score.
+    `queries`: a combined query's images as (path, caption), instead of the one query."""
+    tiles = [Tile(path, f"{caption}\n{shorten(Path(path).parent.name)}")
+             for path, caption in queries or [(query, "query")]]
     for m in matches:
         tiles.append(Tile(m.path, f"#{m.rank} {shorten(Path(m.path).parent.name, 22)}\n{metric} {m.score:.4f}"))  # type: ignore[attr-defined]
     return tiles

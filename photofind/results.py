@@ -23,6 +23,28 @@ class Match:
 
 
 @dataclass(frozen=True)
+class QueryPart:
+    """One term of the query vector (photofind.combined): an image file or words, and its weight.
+    A negative weight steers away from it (`--not`)."""
+
+    kind: str  # "image" (a file), "upload" (a web upload's bytes) or "text"
+    value: str  # the image's absolute path, the upload's name, or the words
+    weight: float = 1.0
+    was_indexed: bool = False  # an image whose stored vector was reused (no model ran for it)
+
+    def role(self) -> str:
+        """`query`, `query ×2`, `not`: a query image's caption in a grid or gallery."""
+        w = abs(self.weight)
+        return ("not" if self.weight < 0 else "query") + ("" if w == 1 else f" ×{w:g}")
+
+    def label(self) -> str:
+        """`a.jpg`, `2×b.jpg`, `"dogs"`: how a title names it, sign left to the caller."""
+        name = f'"{self.value}"' if self.kind == "text" else Path(self.value).name
+        w = abs(self.weight)
+        return name if w == 1 else f"{w:g}×{name}"
+
+
+@dataclass(frozen=True)
 class QueryResult:
     query: str
     model: str
@@ -32,13 +54,29 @@ class QueryResult:
     query_was_indexed: bool  # True: the stored vector was reused and no model was loaded
     matches: list[Match]
     query_is_text: bool = False  # `search`: query is the words, not a file
+    # What the query vector was made of, with weights; one part for a plain query.
+    parts: list[QueryPart] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)  # the indexed folders: tables show paths within them
+
+    @property
+    def combined(self) -> bool:
+        return len(self.parts) > 1
+
+    def description(self) -> str:
+        """`a.jpg + 2×b.jpg − c.jpg`: the parts as asked, for titles."""
+        text = ""
+        for i, part in enumerate(self.parts):
+            sign = "−" if part.weight < 0 else "+"
+            text += (f"{sign} " if i else ("− " if part.weight < 0 else "")) + part.label() + " "
+        return text.strip()
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "matches": [asdict(m) for m in self.matches]}
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "QueryResult":
-        return cls(**{**data, "matches": [Match(**m) for m in data["matches"]]})
+        return cls(**{**data, "matches": [Match(**m) for m in data["matches"]],
+                      "parts": [QueryPart(**p) for p in data.get("parts", [])]})
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection, Sequence
 
 import numpy as np
 
@@ -24,18 +24,22 @@ from photofind.ranking import Ranking
 from photofind.media.hashing import sha256_file
 from photofind.media.images import open_image
 from photofind.distances import CHROMA_METRICS, HIGHER_IS_BETTER, METRICS, chroma_to_metric, exact_top_k
-from photofind.results import QueryResult, Match
+from photofind.results import Match, QueryPart, QueryResult
 from photofind.store.vectors import VectorStore, photofind_collections
 
 NO_FILTERS = Filters()
 DEFAULT_RANKING = Ranking()
 
 
-def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixels: int) -> tuple[np.ndarray, str, bool]:
-    """(unit vector, content hash, was it already stored?) for any image file. The one place
-    a query path is checked."""
+def check_query_file(path: Path) -> None:
+    """The one place a query path is checked."""
     if not path.is_file():
         raise InputError(f"{path} {'is not a file' if path.exists() else 'does not exist'}")
+
+
+def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixels: int) -> tuple[np.ndarray, str, bool]:
+    """(unit vector, content hash, was it already stored?) for any image file."""
+    check_query_file(path)
     try:
         digest = sha256_file(path)
     except OSError as exc:
@@ -67,14 +71,14 @@ def taken_date(meta: dict[str, Any], mtime_ns: int) -> tuple[str, str]:
 def expand_hits(
     hits: list[tuple[str, float, dict[str, Any]]],
     catalog: Catalog,
-    exclude_path: str | None,
+    exclude_paths: Collection[str],
     k: int,
     filters: Filters = NO_FILTERS,
     higher_is_better: bool = True,
     exclude_hash: str | None = None,
 ) -> list[Match]:
     """Ranked (hash, score, meta) -> the first k per-path matches that pass `filters`,
-    skipping `exclude_path` (the query's own file) and every copy of `exclude_hash`."""
+    skipping `exclude_paths` (the query's own files) and every copy of `exclude_hash`."""
     paths = catalog.paths_for([h for h, _, _ in hits])
     matches: list[Match] = []
     for digest, score, meta in hits:
@@ -83,7 +87,7 @@ def expand_hits(
         if digest == exclude_hash:
             continue
         for p, mtime_ns in paths.get(digest, []):
-            if p == exclude_path or not filters.path_ok(p):
+            if p in exclude_paths or not filters.path_ok(p):
                 continue
             taken, source = taken_date(meta, mtime_ns)
             if not filters.taken_ok(taken):
@@ -114,16 +118,16 @@ def ranked_hashes(
 
 def _ranked_matches(
     vector: np.ndarray, catalog: Catalog, vectors: VectorStore, *, k: int, metric: str, exact: bool,
-    exclude_path: str | None, filters: Filters, total: int, exclude_hash: str | None = None,
+    exclude_paths: Collection[str], filters: Filters, total: int, exclude_hash: str | None = None,
 ) -> list[Match]:
-    """Ask for a few more hashes than k (the query itself, copies and filtered-out photos take
+    """Ask for a few more hashes than k (the query files, copies and filtered-out photos take
     rows too), doubling until k matches are found, the scores fall below --min-score, or
     all `total` vectors have been seen."""
     better = HIGHER_IS_BETTER[metric]
-    n = k + 1 if not filters.active else max(4 * k, 50)
+    n = k + max(len(exclude_paths), 1) if not filters.active else max(4 * k, 50)
     while True:
         hits = ranked_hashes(vector, vectors, metric, n, exact=exact, total=total)
-        matches = expand_hits(hits, catalog, exclude_path, k, filters, better, exclude_hash)
+        matches = expand_hits(hits, catalog, exclude_paths, k, filters, better, exclude_hash)
         below = bool(hits) and not filters.score_ok(hits[-1][1], better)
         if len(matches) >= k or n >= total or below:
             return matches
@@ -145,27 +149,35 @@ def _check(ranking: Ranking, vectors: VectorStore) -> int:
 
 def _answer(
     query: str, vector: np.ndarray, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking,
-    *, total: int, was_indexed: bool = False, is_text: bool = False, exclude_hash: str | None = None,
+    *, total: int, parts: list[QueryPart], is_text: bool = False, exclude_hash: str | None = None,
 ) -> QueryResult:
+    """Rank for `vector`; the files among `parts` (the query's own) are never listed."""
     metric = ranking.metric
+    own = {p.value for p in parts if p.kind == "image"}
     matches = _ranked_matches(vector, catalog, vectors, k=ranking.k, metric=metric, exact=ranking.exact,
-                              exclude_path=None if is_text else query, filters=ranking.filters, total=total,
-                              exclude_hash=exclude_hash)
+                              exclude_paths=own, filters=ranking.filters, total=total, exclude_hash=exclude_hash)
+    # "No model ran": every image's vector was stored, and there are no words.
+    was_indexed = all(p.was_indexed for p in parts) and not any(p.kind == "text" for p in parts)
     return QueryResult(
         query, embedder.id, metric, HIGHER_IS_BETTER[metric], ranking.exact or metric not in CHROMA_METRICS,
-        was_indexed, matches, query_is_text=is_text,
+        was_indexed, matches, query_is_text=is_text, parts=parts, roots=[str(r) for r in catalog.roots()],
     )
 
 
 def like(
     query: Path, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking = DEFAULT_RANKING,
-    *, max_pixels: int = 200_000_000,
+    *, max_pixels: int = 200_000_000, weight: float = 1.0, examples: Sequence[tuple[Path, float]] = (),
 ) -> QueryResult:
-    """The photos most like the image file `query`; its own file is never listed, its copies are."""
-    query = query.expanduser().resolve()
+    """The photos most like the image file `query` (with `weight`), or like the weighted mix of
+    it and further `examples` (a negative weight steers away; photofind.combined). The query
+    files are never listed, their copies are."""
+    from photofind.combined import check_weights, image_parts, mix
+
+    asked = [(p.expanduser().resolve(), w) for p, w in [(query, weight), *examples]]
+    check_weights([QueryPart("image", str(p), w) for p, w in asked])
     total = _check(ranking, vectors)
-    vector, _, was_indexed = query_vector(query, vectors, embedder, max_pixels)
-    return _answer(str(query), vector, catalog, vectors, embedder, ranking, total=total, was_indexed=was_indexed)
+    parts, vecs = image_parts(asked, vectors, embedder, max_pixels)
+    return _answer(parts[0].value, mix(parts, vecs), catalog, vectors, embedder, ranking, total=total, parts=parts)
 
 
 def like_stored(
@@ -179,7 +191,8 @@ def like_stored(
         raise InputError(f"no indexed photo has content {digest[:12]}…")
     paths = catalog.paths_for([digest]).get(digest, [])
     name = paths[0][0] if paths else digest
-    return _answer(name, stored[digest][0], catalog, vectors, embedder, ranking, total=total, was_indexed=True,
+    part = QueryPart("image", name, 1.0, was_indexed=True)
+    return _answer(name, stored[digest][0], catalog, vectors, embedder, ranking, total=total, parts=[part],
                    exclude_hash=digest)
 
 
@@ -191,23 +204,34 @@ def like_upload(
     what the user may be looking for)."""
     total = _check(ranking, vectors)
     vector, _, was_indexed = upload_vector(data, vectors, embedder, max_pixels)
-    return _answer(name, vector, catalog, vectors, embedder, ranking, total=total, was_indexed=was_indexed)
+    # An upload is not a file of this machine: named, but nothing is excluded by its name.
+    part = QueryPart("upload", name, 1.0, was_indexed)
+    return _answer(name, vector, catalog, vectors, embedder, ranking, total=total, parts=[part])
 
 
 def search_text(
-    text: str, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking = DEFAULT_RANKING
+    text: str, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking = DEFAULT_RANKING,
+    *, examples: Sequence[tuple[Path, float]] = (), max_pixels: int = 200_000_000,
 ) -> QueryResult:
     """Photos matching a description, through CLIP's text tower: text and image vectors share
-    one space, so the text vector queries the same collection."""
+    one space, so the text vector queries the same collection. With `examples`, the words
+    (weight 1) and the weighted images are mixed into one vector (photofind.combined)."""
+    from photofind.combined import check_weights, image_parts, mix
+
     if not embedder.supports_text:
         raise InputError(
             f"{embedder.id} has no text tower; text search needs one of: {', '.join(text_models())} (--model clip)"
         )
     if not text.strip():
         raise InputError("give some words to search for")
+    asked = [(p.expanduser().resolve(), w) for p, w in examples]
+    words = QueryPart("text", text, 1.0)
+    check_weights([words, *(QueryPart("image", str(p), w) for p, w in asked)])
     total = _check(ranking, vectors)
-    vector = embedder.embed_texts([text])[0]
-    return _answer(text, vector, catalog, vectors, embedder, ranking, total=total, is_text=True)
+    parts, vecs = image_parts(asked, vectors, embedder, max_pixels)
+    vector = mix([words, *parts], [embedder.embed_texts([text])[0], *vecs])
+    return _answer(text, vector, catalog, vectors, embedder, ranking, total=total, parts=[words, *parts],
+                   is_text=True)
 
 
 def _no_vectors_message(vectors: VectorStore) -> str:

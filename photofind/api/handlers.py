@@ -58,7 +58,8 @@ def _like(r: LikeRequest, ctx: Context) -> QueryResult:
 
     embedder = ctx.models.get(r.model)
     return like(Path(r.image), ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
-                max_pixels=ctx.settings.index.max_pixels)
+                max_pixels=ctx.settings.index.max_pixels, weight=r.weight,
+                examples=[(Path(e.path), e.weight) for e in r.examples])
 
 
 def _like_stored(r: LikeStoredRequest, ctx: Context) -> QueryResult:
@@ -113,7 +114,9 @@ def _search(r: SearchRequest, ctx: Context) -> QueryResult:
     from photofind.search import search_text
 
     embedder = ctx.models.get(r.model)
-    return search_text(r.text, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking)
+    return search_text(r.text, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
+                       examples=[(Path(e.path), e.weight) for e in r.examples],
+                       max_pixels=ctx.settings.index.max_pixels)
 
 
 def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:

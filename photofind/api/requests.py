@@ -20,6 +20,30 @@ from photofind.results import Activity, IndexReport, PhotoInfo, QueryResult, Sta
 VERBS: dict[str, type["Request"]] = {}
 
 
+@dataclass(frozen=True)
+class Example:
+    """One more image in a combined query (photofind.combined): its absolute path and weight;
+    a negative weight steers away from it (`--not`)."""
+
+    path: str
+    weight: float = 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "weight": self.weight}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Example":
+        return cls(str(data["path"]), float(data.get("weight", 1.0)))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, (Ranking, Example)):
+        return value.to_json()
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
 def verb(cls: type["Request"]) -> type["Request"]:
     VERBS[cls.verb] = cls
     return cls
@@ -32,12 +56,7 @@ class Request:
     model: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        for name, value in data.items():
-            if isinstance(value, Ranking):
-                data[name] = value.to_json()
-            elif isinstance(value, tuple):
-                data[name] = list(value)
+        data = {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}
         return {"verb": self.verb, **data}
 
     @staticmethod
@@ -54,6 +73,8 @@ class Request:
                 value = data[f.name]
                 if f.type in ("Ranking", Ranking):
                     value = Ranking.from_json(value or {})
+                elif f.type == "tuple[Example, ...]":
+                    value = tuple(Example.from_json(e) for e in value)
                 elif isinstance(value, list):
                     value = tuple(value)
                 args[f.name] = value
@@ -81,10 +102,13 @@ class RankedRequest(Request):
 @verb
 @dataclass(frozen=True, kw_only=True)
 class LikeRequest(RankedRequest):
-    """The photos most like an image file (indexed or not)."""
+    """The photos most like an image file (indexed or not), or like the weighted mix of it and
+    further examples."""
 
     verb: ClassVar[str] = "like"
     image: str  # absolute: the daemon has another working directory
+    weight: float = 1.0
+    examples: tuple[Example, ...] = ()  # more images; negative weights: --not
 
 
 @verb
@@ -112,10 +136,12 @@ class LikeUploadRequest(RankedRequest):
 @verb
 @dataclass(frozen=True, kw_only=True)
 class SearchRequest(RankedRequest):
-    """The photos that match a description (CLIP's text tower)."""
+    """The photos that match a description (CLIP's text tower), mixed with weighted example
+    images when `examples` are given (--like, --not)."""
 
     verb: ClassVar[str] = "search"
     text: str
+    examples: tuple[Example, ...] = ()
 
 
 @verb

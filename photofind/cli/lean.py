@@ -184,6 +184,8 @@ def _values(specs: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, An
     out = {}
     for p in specs:
         value = params[p["name"]]
+        if (p["multiple"] or p["nargs"] == -1) and value is not None and len(value) == 0 and p["default"] is None:
+            value = None  # as Typer's _normalize_collection_value: nothing repeated, no default -> None
         if p["kind"] == "path" and value is not None:
             value = [Path(v) for v in value] if p["list"] else Path(value)
         elif p["list"] and value is not None:

@@ -3,52 +3,93 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
-from urllib.parse import quote
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from photofind.cli.common import console, err_console
+from photofind.cli.paths import PathCell, path_cells, path_header, tilde
 from photofind.results import QueryResult, StatusReport
 
 if TYPE_CHECKING:
     from photofind.dupes.report import DupesReport
 
 
-def file_link(path: str) -> Text:
-    return Text(path, style=f"link file://{quote(path)}")
+FILE_TIME = "*"  # marks a date that is the file's time: the photo has no EXIF date
+FILE_TIME_NOTE = f"{FILE_TIME} file time (no EXIF date)"
 
 
-def like_table(result: QueryResult) -> Table:
+def taken_cell(taken: str | None, from_file: bool) -> str:
+    """'2023-07-01 10:22' from '2023-07-01T10:22:03': minutes are enough to tell photos apart in
+    a table, and the column stays narrow enough to leave the path its room."""
+    return (taken or "").replace("T", " ")[:16] + (FILE_TIME if taken and from_file else "")
+
+
+def _path_line(label: str, path: str, after: str | Text = "", wrap_after: bool = False, style: str = "") -> Table:
+    """`label`, then `path` (under `~`, linked to its full path) elided to the width left, then `after`."""
+    line = Table.grid()
+    line.add_column(no_wrap=True, style=style)
+    line.add_column(style=style)
+    line.add_column(no_wrap=not wrap_after)
+    line.add_row(label, PathCell(tilde(path), path), after)
+    return line
+
+
+def like_table(result: QueryResult) -> RenderableType:
+    """The title (the query, its path on one line like the rows'), then the ranked table."""
     arrow = "higher is closer" if result.higher_is_better else "lower is closer"
-    title = f'Photos of "{result.query}"' if result.query_is_text else f"Most like {result.query}"
+    title: RenderableType
+    if result.combined:
+        title = Text(f"{'Photos of' if result.query_is_text else 'Most like'} {result.description()}",
+                     style="table.title")
+    elif result.query_is_text:
+        title = Text(f'Photos of "{result.query}"', style="table.title")
+    else:
+        title = _path_line("Most like ", result.query, style="table.title")
     how = "exact scan" if result.exact else "Chroma index"
     caption = f"model {result.model}, {result.metric} ({arrow}, {how})" + (
-        "; query vector reused from the index" if result.query_was_indexed else ""
+        f"; query {'vectors' if result.combined else 'vector'} reused from the index"
+        if result.query_was_indexed else ""
     )
-    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column(result.metric, justify="right")
-    table.add_column("path", overflow="fold")
-    table.add_column("size", justify="right")
-    table.add_column("taken")
-    for m in result.matches:
+    if any(m.taken and m.taken_from == "mtime" for m in result.matches):
+        caption += f"; {FILE_TIME_NOTE}"
+    base, paths = path_cells([m.path for m in result.matches], result.roots)
+    table = Table(caption=caption, caption_justify="left")
+    # Only the path gives way when the terminal is narrow, and it is elided, never wrapped.
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(result.metric, justify="right", no_wrap=True)
+    table.add_column(path_header(base))
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("taken", no_wrap=True)
+    for m, path in zip(result.matches, paths):
         size = f"{m.width}×{m.height}" if m.width and m.height else ""
-        taken = (m.taken or "").replace("T", " ") + (" (file time)" if m.taken_from == "mtime" else "")
-        table.add_row(str(m.rank), f"{m.score:.4f}", file_link(m.path), size, taken)
-    return table
+        table.add_row(str(m.rank), f"{m.score:.4f}", path, size, taken_cell(m.taken, m.taken_from == "mtime"))
+    return Group(title, table)
 
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
+def print_paths(result: QueryResult) -> None:
+    """--paths: the full paths, one a line, best first, as bytes (any file name, no markup)."""
+    out = sys.stdout.buffer
+    for m in result.matches:
+        out.write(os.fsencode(m.path) + b"\n")
+    out.flush()
+
+
 def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = None, preview: bool = False,
-               grid: Optional[Path] = None, open_grid: bool = False) -> None:
+               grid: Optional[Path] = None, open_grid: bool = False, paths_only: bool = False) -> None:
     """A `like` or `search` answer, the same way whether it came from the daemon or this process."""
-    if as_json:
+    if paths_only:
+        print_paths(result)
+    elif as_json:
         print(dumps(result.to_json()))
     else:
         console.print(like_table(result))
@@ -69,7 +110,8 @@ def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = Non
             from photofind.errors import InputError
 
             raise InputError("--grid shows a query image beside its results; use --html for text searches")
-        contact_sheet(like_tiles(result.query, result.matches, result.metric), grid)
+        images = [(p.value, p.role()) for p in result.parts if p.kind == "image"]
+        contact_sheet(like_tiles(result.query, result.matches, result.metric, images), grid, queries=len(images) or 1)
         err_console.print(f"grid written to {grid}", soft_wrap=True)
         if open_grid and not open_in_viewer(grid):
             err_console.print("no image viewer found (xdg-open); open the file yourself", soft_wrap=True)
@@ -87,7 +129,7 @@ MAX_ROOTS_SHOWN = 12
 
 
 def render_status(s: StatusReport) -> None:
-    console.print(f"store      {s.data_dir} ({_size(s.store_bytes)})", soft_wrap=True)
+    console.print(_path_line("store      ", s.data_dir, f" ({_size(s.store_bytes)})"))
     console.print(f"model      {s.model}" + (f" (runtime {s.runtime})" if s.runtime else "")
                   + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""))
     console.print(f"last index {s.last_index or 'never'}")
@@ -95,7 +137,7 @@ def render_status(s: StatusReport) -> None:
     console.print("roots")
     shown = s.roots if len(s.roots) <= MAX_ROOTS_SHOWN else s.roots[: MAX_ROOTS_SHOWN - 2]
     for r in shown:
-        console.print("  ", file_link(r))
+        console.print(_path_line("  ", r))
     if len(shown) < len(s.roots):  # a thousand album folders indexed one by one would bury the rest
         console.print(f"   … {len(s.roots) - len(shown)} more (photofind status --json lists them all)")
     if s.skipped:
@@ -106,7 +148,7 @@ def render_status(s: StatusReport) -> None:
             table.add_row(Text(reason), str(n))  # Text: brackets in a reason are not markup
         console.print(table)
         for path, reason in s.skipped_examples:
-            console.print(f"  {path}: {reason}", soft_wrap=True, markup=False)
+            console.print(_path_line("  ", path, Text(f": {reason}"), wrap_after=True))  # not markup
     if s.collections:
         table = Table(title="vector collections", title_justify="left")
         for col in ("model", "space", "vectors", "index (M/efC/efS)", "collection"):
@@ -125,13 +167,15 @@ def render_dupes(report: "DupesReport") -> None:
         console.print("no duplicates found")
         return
     for i, g in enumerate(report.groups, start=1):
+        base, paths = path_cells([m.path for m in g.members], report.roots)
         table = Table(title=f"group {i}: {len(g.members)} files, {g.why()}", title_justify="left")
         for col in ("keep", "path", "size", "resolution", "taken"):
-            table.add_column(col, justify="right" if col in ("size", "resolution") else "left")
-        for m in g.members:
+            header = path_header(base) if col == "path" else col
+            table.add_column(header, justify="right" if col in ("size", "resolution") else "left", no_wrap=col != "path")
+        for m, path in zip(g.members, paths):
             res = f"{m.width}×{m.height}" if m.width and m.height else ""
-            table.add_row("✓" if m.path == g.keeper else "", file_link(m.path), f"{m.bytes / 1e6:.2f} MB", res,
-                          (m.taken or "").replace("T", " "))
+            table.add_row("✓" if m.path == g.keeper else "", path, f"{m.bytes / 1e6:.2f} MB", res,
+                          taken_cell(m.taken, False))
         console.print(table)
     exact = sum(g.kind == "exact" for g in report.groups)
     loose = any(g.how == "loose" for g in report.groups)

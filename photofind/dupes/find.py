@@ -59,7 +59,7 @@ def find_dupes(
         members = [m for h in sorted(hashes) for m in _members(rows.get(h, []), prints)]
         groups.append(_group(members, "loose" if loose else "verified", worst_bits, worst_tile))
     groups.sort(key=lambda g: (g.kind != "exact", g.members[0].path))
-    return DupesReport(vectors.embedder_id, groups)
+    return DupesReport(vectors.embedder_id, groups, [str(r) for r in catalog.roots()])
 
 
 def fill_fingerprints(catalog: Catalog, on_progress: Progress | None, only: set[str] | None = None) -> int:

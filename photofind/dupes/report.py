@@ -3,7 +3,7 @@ sends it as JSON and the CLI renders it, so it round-trips through to_json/from_
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -38,6 +38,7 @@ class Group:
 class DupesReport:
     model: str
     groups: list[Group]
+    roots: list[str] = field(default_factory=list)  # the indexed folders: tables show paths within them
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -50,7 +51,7 @@ class DupesReport:
         return cls(data["model"], [
             Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["how"], g["phash_bits"], g["tile_diff"])
             for g in data["groups"]
-        ])
+        ], data.get("roots", []))
 
 
 def keeper(members: list[Member]) -> str:

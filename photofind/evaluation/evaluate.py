@@ -187,7 +187,7 @@ def _evaluate_one(
                     seconds += exact_seconds
                     meta = train_vectors.get([h for h, _ in exact]) if grid_dir else {}
                     hits = [(h, s, meta.get(h, (None, {}))[1]) for h, s in exact]
-                matches: list[Match] = expand_hits(hits, train.catalog, path, depth)
+                matches: list[Match] = expand_hits(hits, train.catalog, {path}, depth)
                 labels = [_class_of(m.path, train_root) for m in matches]
                 truth = _class_of(path, test_root)
                 for k in ks:

@@ -64,6 +64,13 @@ PARSED_ALIKE = [
     ["like", "a.jpg", "-k", " 4"],
     ["like", "a.jpg", "--min-score", "1e-3"],
     ["like", "a.jpg", "-k", "1_000", "--min-score", "+.5"],
+    # combined queries and --paths: several arguments, repeated options, weights, clustered -f
+    ["like", "a.jpg", "b.jpg"],
+    ["like", "a.jpg", "2:b.jpg", "--not", "c.jpg", "-k", "2", "--not", "0.5:d e.jpg", "c:/x.jpg", "-f"],
+    ["like", "-fk3", "a.jpg", "--not=c.jpg"],
+    ["like", "--paths", "--", "-odd.jpg", "2:./b.jpg"],
+    ["search", "beach at sunset", "--like", "a.jpg", "--like", "2:b.jpg", "--not", "c.jpg", "--paths"],
+    ["search", "beach", "-f", "--not", "c.jpg"],
 ]
 
 
@@ -80,7 +87,8 @@ def test_the_fast_path_hands_the_body_what_typer_does(argv: list[str], recorded:
 
 
 LEFT_TO_TYPER = [
-    [], ["--help"], ["--version"], ["like"], ["like", "--help"], ["like", "a.jpg", "b.jpg"],
+    [], ["--help"], ["--version"], ["like"], ["like", "--help"], ["like", "--not", "c.jpg"], ["like", "a.jpg", "--not"],
+    ["search", "--like", "a.jpg"],
     ["like", "a.jpg", "-k", "three"], ["like", "a.jpg", "-k", "1.5"], ["like", "a.jpg", "--nope"],
     ["like", "a.jpg", "-k"], ["index", "x"], ["eval"], ["--show-completion", "bash"], ["nosuchverb"],
     ["like", "a.jpg", "-k", "0x10"], ["like", "a.jpg", "-k", "٣"], ["like", "a.jpg", "--min-score", "infinity"],

@@ -191,7 +191,8 @@ def test_a_starting_server_waits_for_a_short_commands_lock(tmp_path: Path, isola
 def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path, isolated_home: Path, env: dict[str, str]) -> None:
     library(tmp_path / "photos", 30)
     assert cli(env, "index", str(tmp_path / "photos")).returncode == 0
-    for args in (["status", "--json"], ["like", str(tmp_path / "photos" / "photo_0001.jpg"), "-k", "30"]):
+    query = str(tmp_path / "photos" / "photo_0001.jpg")
+    for args in (["status", "--json"], ["like", query, "-k", "30"], ["like", query, "-k", "30", "--paths"]):
         proc = subprocess.Popen([PY, "-m", "photofind", *args], env={**env, "COLUMNS": "80"},
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None
@@ -223,3 +224,29 @@ def test_the_fast_path_answers_as_typer_does_without_loading_it(tmp_path: Path, 
         parse_error = args[-1] == "x"
         assert ("typer" in loaded) == parse_error and ("pydantic" in loaded) == parse_error, args
     assert "photofind like [OPTIONS]" in cli(env, "like", "--help").stdout
+
+
+def test_a_combined_query_and_bare_paths_through_the_server(tmp_path: Path, isolated_home: Path,
+                                                            env: dict[str, str]) -> None:
+    """like a 2:b --not c, answered by the running server (which holds the store's lock), ranks
+    as the formula says over the stored vectors; -f into a pipe prints those paths, in order."""
+    from tests.cli.test_combined import expected, stored
+
+    files = {f"p{i}": f for i, f in enumerate(library(tmp_path / "photos", 8))}
+    assert cli(env, "index", str(tmp_path / "photos")).returncode == 0
+    pid = server_pid(isolated_home)
+    assert pid is not None
+    args = ["like", str(files["p0"]), f"2:{files['p1']}", "--not", str(files["p2"]), "-k", "10"]
+    served = cli(env, *args, "--json")
+    piped = subprocess.run([PY, "-m", "photofind", *args, "-f"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=env, timeout=60)
+    assert served.returncode == 0 and piped.returncode == 0 and piped.stderr == b"", piped.stderr
+    assert server_pid(isolated_home) == pid  # still the owner: nothing else could have answered
+    cli(env, "serve", "--stop")
+    wait_until(lambda: not alive(pid), what="the server to stop")
+    want = [str(files[name]) for name, _ in expected(stored(isolated_home, files), {"p0": 1, "p1": 2, "p2": -1})]
+    data = json.loads(served.stdout)
+    assert [m["path"] for m in data["matches"]] == want
+    assert [(p["value"], p["weight"]) for p in data["parts"]] == [
+        (str(files["p0"]), 1.0), (str(files["p1"]), 2.0), (str(files["p2"]), -1.0)]
+    assert piped.stdout == "".join(p + "\n" for p in want).encode()

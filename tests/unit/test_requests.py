@@ -17,6 +17,7 @@ from photofind.api.requests import (
     VERBS,
     ActivityRequest,
     DupesRequest,
+    Example,
     IndexRequest,
     LikeRequest,
     LikeStoredRequest,
@@ -45,6 +46,8 @@ def examples(tmp_path: Path) -> list[Request]:
     return [
         LikeRequest(image="/p/q.jpg", ranking=Ranking(3, "l1", True, filters(tmp_path)), model="pixel"),
         SearchRequest(text="a dog", ranking=Ranking(k=5, filters=filters(tmp_path))),
+        LikeRequest(image="/p/a.jpg", weight=2.0, examples=(Example("/p/b.jpg"), Example("/p/c:d.jpg", -0.5))),
+        SearchRequest(text="a dog", examples=(Example("/p/a.jpg", 3.0),), ranking=Ranking(k=5)),
         DupesRequest(near=False, max_distance=7, model="clip"),
         StatusRequest(model="pixel"),
         IndexRequest(paths=("/a", "/b"), full=True),

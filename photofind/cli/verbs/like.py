@@ -32,30 +32,53 @@ def ask(
     return answer(settings, make(ranking, settings.model.name), client=server_client(settings))
 
 
+def _examples(images: list[str], avoid: Optional[list[str]]) -> list[tuple[Path, float]]:
+    """The example images as (absolute path, weight): `N:IMAGE` weighs one, --not subtracts."""
+    from photofind.cli.weighted import parse_weighted
+
+    return [parse_weighted(a) for a in images] + [parse_weighted(a, -1) for a in avoid or []]
+
+
+def _check_output(as_json: bool, paths_only: bool, preview: bool) -> None:
+    from photofind.errors import InputError
+
+    if paths_only and (as_json or preview):
+        raise InputError(f"--paths prints bare paths; it does not go with {'--json' if as_json else '--preview'}")
+
+
 @handles_errors
 def like(
-    ctx: HasRoot, image: Path, k: int, metric: str, exact: bool, since: Optional[str], until: Optional[str],
-    within: Optional[Path], min_score: Optional[float], grid: Optional[Path], open_grid: bool,
-    html: Optional[Path], preview: bool, model: Optional[str], device: Optional[str], as_json: bool,
+    ctx: HasRoot, images: list[str], avoid: Optional[list[str]], k: int, metric: str, exact: bool,
+    since: Optional[str], until: Optional[str], within: Optional[Path], min_score: Optional[float],
+    grid: Optional[Path], open_grid: bool, html: Optional[Path], preview: bool, model: Optional[str],
+    device: Optional[str], paths_only: bool, as_json: bool,
 ) -> None:
-    from photofind.api.requests import LikeRequest
+    from photofind.api.requests import Example, LikeRequest
     from photofind.cli.render import show_query
 
-    path = str(image.expanduser().resolve())  # the server has another working directory
-    result = ask(ctx, model, device, lambda ranking, name: LikeRequest(image=path, ranking=ranking, model=name),
-                 k, metric, exact, since, until, within, min_score)
-    show_query(result, as_json=as_json, html=html, preview=preview, grid=grid, open_grid=open_grid)
+    _check_output(as_json, paths_only, preview)
+    (first, weight), *more = _examples(images, avoid)
+    examples = tuple(Example(str(p), w) for p, w in more)
+    result = ask(ctx, model, device, lambda ranking, name: LikeRequest(
+        image=str(first), weight=weight, examples=examples, ranking=ranking, model=name),
+        k, metric, exact, since, until, within, min_score)
+    show_query(result, as_json=as_json, html=html, preview=preview, grid=grid, open_grid=open_grid,
+               paths_only=paths_only)
 
 
 @handles_errors
 def search(
-    ctx: HasRoot, text: str, k: int, metric: str, exact: bool, since: Optional[str], until: Optional[str],
-    within: Optional[Path], min_score: Optional[float], html: Optional[Path], preview: bool,
-    model: Optional[str], device: Optional[str], as_json: bool,
+    ctx: HasRoot, text: str, like: Optional[list[str]], avoid: Optional[list[str]], k: int, metric: str,
+    exact: bool, since: Optional[str], until: Optional[str], within: Optional[Path], min_score: Optional[float],
+    html: Optional[Path], preview: bool, model: Optional[str], device: Optional[str], paths_only: bool,
+    as_json: bool,
 ) -> None:
-    from photofind.api.requests import SearchRequest
+    from photofind.api.requests import Example, SearchRequest
     from photofind.cli.render import show_query
 
-    result = ask(ctx, model, device, lambda ranking, name: SearchRequest(text=text, ranking=ranking, model=name),
-                 k, metric, exact, since, until, within, min_score)
-    show_query(result, as_json=as_json, html=html, preview=preview)
+    _check_output(as_json, paths_only, preview)
+    examples = tuple(Example(str(p), w) for p, w in _examples(like or [], avoid))
+    result = ask(ctx, model, device, lambda ranking, name: SearchRequest(
+        text=text, examples=examples, ranking=ranking, model=name),
+        k, metric, exact, since, until, within, min_score)
+    show_query(result, as_json=as_json, html=html, preview=preview, paths_only=paths_only)
