@@ -26,8 +26,9 @@ from photofind.media.fingerprint import Fingerprint, fingerprint
 from photofind.media.hashing import sha256_file
 from photofind.results import IndexReport, Progress
 from photofind.media.images import open_image
+from photofind.media.raw import RAW_EXTRA_MISSING, raw_supported
 from photofind.planning import Plan, plan_changes
-from photofind.scanner import FileStat, PathFilter, scan
+from photofind.scanner import FileStat, PathFilter, raw_twins, scan
 from photofind.store.vectors import VectorStore
 
 # Catalog rows for files whose vectors already exist are committed at least this often,
@@ -43,6 +44,11 @@ class _Item:
     meta: dict[str, Any] | None = None
     error: str | None = None
     fp: Fingerprint | None = None  # for dupes
+
+
+def retry_reasons() -> tuple[str, ...]:
+    """Skip reasons that no longer hold: RAW files skipped for want of rawpy, now installed."""
+    return (RAW_EXTRA_MISSING,) if raw_supported() else ()
 
 
 class Indexer:
@@ -98,8 +104,10 @@ class Indexer:
             unreadable: list[str] = []
             on_disk = list(scan(root, self.path_filter, unreadable))
             scanned += len(on_disk)
-            part = plan_changes(on_disk, self.catalog.rows_under(root), full=full, keep_under=unreadable)
+            part = plan_changes(on_disk, self.catalog.rows_under(root), full=full, keep_under=unreadable,
+                                twins=raw_twins(st.path for st in on_disk), retry=retry_reasons())
             plan.to_hash += part.to_hash
+            plan.skipped += part.skipped
             plan.removed += part.removed
             plan.unchanged += part.unchanged
             plan.unreadable += unreadable
@@ -122,19 +130,23 @@ class Indexer:
         in_sync = f"in_sync:{self.vectors.name}"
         with self.write_lock:
             reconcile = full or self.catalog.get_meta(in_sync) != "1"
-            if not (work or plan.removed or plan.released or reconcile):
+            if not (work or plan.removed or plan.released or plan.skipped or reconcile):
                 # Nothing changed and every row has its vector: a rescan costs the stats and
                 # never opens Chroma.
                 self._stamp()
                 return report
             # The only vectors this apply can orphan: those of the rows it deletes or overwrites.
-            released = set(plan.released) | self.catalog.hashes_of([*plan.removed, *(st.path for st, _ in work)])
+            released = set(plan.released) | self.catalog.hashes_of(
+                [*plan.removed, *(st.path for st, _ in work), *(st.path for st, _ in plan.skipped)])
             with self.catalog.transaction():
                 self.catalog.delete(plan.removed)
+                # skipped unread (a RAW file's twin): like a deletion, its old vector may go
+                self.catalog.upsert(FileRow(st.path, None, st.size, st.mtime_ns, "skipped", why) for st, why in plan.skipped)
                 self.catalog.set_meta(in_sync, "0")  # until this apply completes (a crash leaves "0")
-                if work or plan.removed or plan.released:
+                if work or plan.removed or plan.released or plan.skipped:
                     self.catalog.unmark_in_sync(keep=in_sync)  # other models' collections: reconcile later
             report.removed = len(plan.removed)
+            report.skipped += [(st.path, why) for st, why in plan.skipped]
             if full and self.vectors.outdated():
                 self.vectors.drop()  # built with older index settings: everything is re-embedded anyway
                 self._ids = None

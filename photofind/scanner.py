@@ -7,7 +7,12 @@ from dataclasses import dataclass
 import re
 from fnmatch import translate
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
+
+from photofind.media.formats import RAW_EXTENSIONS
+
+# Why a RAW file with a photo of the same name beside it is not indexed (status groups by reason).
+RAW_TWIN = "RAW twin: the photo of the same name beside it is indexed instead"
 
 
 @dataclass(frozen=True)
@@ -68,3 +73,43 @@ def scan(root: Path, path_filter: PathFilter, unreadable: list[str] | None = Non
                     yield FileStat(entry.path, st.st_size, st.st_mtime_ns)
             except OSError:
                 continue
+
+
+def raw_twins(paths: Iterable[str]) -> dict[str, str]:
+    """Each RAW path that has a non-RAW photo of the same name in its folder (IMG_1.CR2 and
+    IMG_1.jpg or IMG_1.JPG), mapped to that photo. Pure: `paths` are the wanted files seen.
+    The camera wrote both from one exposure, so only the photo is indexed (as rclip does)."""
+    paths = paths if isinstance(paths, list) else list(paths)
+    raws: dict[str, list[str]] = {}
+    for path in paths:
+        if path.lower().endswith(RAW_EXTENSIONS):
+            raws.setdefault(path.rpartition(".")[0], []).append(path)  # every path has an extension
+    if not raws:
+        return {}  # a rescan of a library without RAW files pays one endswith per file
+    twins: dict[str, str] = {}
+    for path in paths:
+        stem = path.rpartition(".")[0]
+        if stem in raws and not path.lower().endswith(RAW_EXTENSIONS):
+            for raw in raws[stem]:
+                twins.setdefault(raw, path)
+    return twins
+
+
+def folder_files(folders: Iterable[str], path_filter: PathFilter) -> list[FileStat]:
+    """The wanted files directly in each folder (not below): what raw_twins needs to judge the
+    RAW files of a few folders that changed (the watcher), without a rescan of the root."""
+    found: list[FileStat] = []
+    for folder in set(folders):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.name.lower().endswith(path_filter.extensions) and entry.is_file() \
+                        and not path_filter.excluded(entry.name, entry.name):
+                    st = entry.stat()
+                    found.append(FileStat(entry.path, st.st_size, st.st_mtime_ns))
+            except OSError:
+                continue
+    return found

@@ -10,11 +10,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from photofind.embedders import MODELS
+from photofind.media.formats import DEFAULT_EXTENSIONS
 
-
-DEFAULT_EXTENSIONS = (
-    ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif",
-)
 # Hidden folders, and the trash/thumbnail folders NAS boxes and OSes sprinkle into photo trees.
 DEFAULT_EXCLUDE = (".*", "@eaDir", "#recycle", "$RECYCLE.BIN", "Thumbs.db")
 SPACES = ("cosine", "l2", "ip")

@@ -87,7 +87,9 @@ def load_settings(ctx: HasRoot, **flags: Any) -> "config.Settings":
 def fail(message: str, code: int = 2) -> SystemExit:
     """The one line a user sees for an error. SystemExit, not typer.Exit: Typer lets it through
     with its code, and the fast path (which never imports Typer) can raise it too."""
-    err_console.print(f"[bold red]photofind:[/] {message}", markup=True, soft_wrap=True)
+    from rich.markup import escape  # a path or reason may hold brackets: photofind[raw]
+
+    err_console.print(f"[bold red]photofind:[/] {escape(message)}", markup=True, soft_wrap=True)
     return SystemExit(code)
 
 

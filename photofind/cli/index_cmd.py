@@ -39,7 +39,7 @@ def run_index(settings: Settings, request: IndexRequest, *, quiet: bool, client:
 
 def print_report(report: IndexReport) -> None:
     for path, reason in report.skipped[:SHOWN_SKIPS]:
-        console.print(f"skipping {path}: {reason}", soft_wrap=True)
+        console.print(f"skipping {path}: {reason}", soft_wrap=True, markup=False)  # photofind[raw]
     if len(report.skipped) > SHOWN_SKIPS:
         console.print(f"... and {len(report.skipped) - SHOWN_SKIPS} more skipped (see photofind status)")
     rate = report.hashed / report.seconds if report.seconds > 0 else 0.0

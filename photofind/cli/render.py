@@ -31,7 +31,7 @@ def taken_cell(taken: str | None, from_file: bool) -> str:
     return (taken or "").replace("T", " ")[:16] + (FILE_TIME if taken and from_file else "")
 
 
-def _path_line(label: str, path: str, after: str = "", wrap_after: bool = False, style: str = "") -> Table:
+def _path_line(label: str, path: str, after: str | Text = "", wrap_after: bool = False, style: str = "") -> Table:
     """`label`, then `path` (under `~`, linked to its full path) elided to the width left, then `after`."""
     line = Table.grid()
     line.add_column(no_wrap=True, style=style)
@@ -153,10 +153,10 @@ def render_status(s: StatusReport) -> None:
         table.add_column("reason")
         table.add_column("files", justify="right")
         for reason, n in s.skipped.items():
-            table.add_row(reason, str(n))
+            table.add_row(Text(reason), str(n))  # Text: brackets in a reason are not markup
         console.print(table)
         for path, reason in s.skipped_examples:
-            console.print(_path_line("  ", path, f": {reason}", wrap_after=True))
+            console.print(_path_line("  ", path, Text(f": {reason}"), wrap_after=True))  # not markup
     if s.collections:
         table = Table(title="vector collections", title_justify="left")
         for col in ("model", "space", "vectors", "index (M/efC/efS)", "collection"):

@@ -13,11 +13,13 @@ from typing import Any
 from photofind.daemon.events import ChangeCollector, Changes, OverflowSpy
 from photofind.daemon.settle import Settler
 from photofind.daemon.watcher import start_observer
-from photofind.indexer import Indexer
+from photofind.indexer import Indexer, retry_reasons
+from photofind.media.formats import RAW_EXTENSIONS, is_raw
 from photofind.planning import Plan, plan_changes
 from photofind.results import IndexReport
 from photofind.settings import WatchSettings
-from photofind.scanner import PathFilter, scan
+from photofind.store.catalog import Catalog
+from photofind.scanner import FileStat, PathFilter, folder_files, raw_twins, scan
 
 log = logging.getLogger("photofind.daemon")
 
@@ -90,17 +92,34 @@ class Follower:
             for path in c.files:
                 self.settler.touch(path)
         ready, gone = self.settler.take_ready(limit=BURST)
+        changed = [st.path for st in ready] + list(gone) + [p for m in moves for p in m]
+        ready, twins = self._with_raw_twins(ready, changed, catalog)
         # One batched lookup for the settled files, and the same size/mtime test as a rescan.
         known = catalog.rows_for([st.path for st in ready] + list(gone))
         removed.update(p for p in gone if p in known)
-        plan = plan_changes(ready, {st.path: known[st.path] for st in ready if st.path in known})
-        if not (plan.to_hash or removed or released):
+        plan = plan_changes(ready, {st.path: known[st.path] for st in ready if st.path in known},
+                            twins=twins, retry=retry_reasons())
+        if not (plan.to_hash or plan.skipped or removed or released):
             return None
         started = time.monotonic()
-        report = indexer.apply(Plan(to_hash=plan.to_hash, removed=sorted(removed), released=released))
+        report = indexer.apply(Plan(to_hash=plan.to_hash, skipped=plan.skipped, removed=sorted(removed), released=released))
         report.scanned = len(plan.to_hash)
         report.seconds = time.monotonic() - started
         return report
+
+    def _with_raw_twins(self, ready: list[FileStat], changed: list[str], catalog: Catalog) -> tuple[list[FileStat], dict[str, str]]:
+        """The twin rule of a rescan (scanner.raw_twins), judged from the folders that changed:
+        the settled files plus the catalogued RAW files whose photo twin came or went."""
+        if not changed or not any(e in RAW_EXTENSIONS for e in self.path_filter.extensions):
+            return ready, {}
+        nearby = folder_files({os.path.dirname(p) for p in changed}, self.path_filter)
+        stems = {os.path.splitext(p)[0] for p in changed if not is_raw(p)}
+        taken = {st.path for st in ready}
+        others = [st for st in nearby if is_raw(st.path) and st.path not in taken and os.path.splitext(st.path)[0] in stems]
+        if others:  # only those already catalogued: a new RAW file comes through the settler
+            rows = catalog.rows_for([st.path for st in others])
+            ready = ready + [st for st in others if st.path in rows]
+        return ready, raw_twins(st.path for st in nearby)
 
     def __len__(self) -> int:
         return len(self.settler)

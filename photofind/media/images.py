@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from photofind.errors import ImageTooLargeError, NotAnImageError
+from photofind.media.formats import is_raw
 
 # Pillow's bomb check warns at 89 MP and refuses at 179 MP, process-wide. photofind applies its
 # own per-file limit (index.max_pixels) right after reading the header instead, so one huge
@@ -89,7 +90,19 @@ def open_image(
 ) -> tuple[Image.Image, ImageInfo]:
     """Decode `path` (or in-memory bytes: a web upload) upright in RGB. With `min_side`, JPEGs
     decode at the smallest DCT scale whose both sides stay >= min_side (draft mode), which is
-    3-4x faster on camera photos."""
+    3-4x faster on camera photos. Camera RAW files (by extension) go through LibRaw: see raw.py."""
+    if isinstance(path, (str, Path)) and is_raw(path):
+        from photofind.media.raw import open_raw  # rawpy is imported only when a RAW file is met
+
+        return open_raw(path, min_side, max_pixels)
+    return decode_picture(path, min_side, max_pixels)
+
+
+def decode_picture(
+    path: str | Path | BinaryIO, min_side: int | None = None, max_pixels: int = 200_000_000, *, upright: bool = True
+) -> tuple[Image.Image, ImageInfo]:
+    """open_image through Pillow. `upright=False` leaves the pixels as stored, for a RAW's
+    embedded preview, which raw.py turns by the RAW's orientation."""
     if not isinstance(path, (str, Path)) or str(path).lower().endswith((".heic", ".heif")):
         _register_heif()  # bytes have no name to tell
     try:
@@ -111,8 +124,7 @@ def open_image(
                 if min_side and im.format == "JPEG":
                     im.draft("RGB", (min_side, min_side))
                 im.load()
-                upright = ImageOps.exif_transpose(im)
-                return to_rgb(upright), info
+                return to_rgb(ImageOps.exif_transpose(im) if upright else im), info
     except NotAnImageError:
         raise
     except UnidentifiedImageError:

@@ -1,6 +1,7 @@
 from photofind.store.catalog import FileRow
+from photofind.media.raw import RAW_EXTRA_MISSING
 from photofind.planning import plan_changes
-from photofind.scanner import FileStat
+from photofind.scanner import RAW_TWIN, FileStat, raw_twins
 
 
 def row(path: str, size: int = 10, mtime: int = 100) -> FileRow:
@@ -30,3 +31,33 @@ def test_rows_below_unreadable_folders_are_kept() -> None:
     known = {"/r/locked/x": row("/r/locked/x"), "/r/lockedness": row("/r/lockedness")}
     plan = plan_changes([], known, keep_under=["/r/locked"])
     assert plan.removed == ["/r/lockedness"]  # a sibling with the same prefix is not protected
+
+
+def test_raw_twins_pair_a_raw_file_with_a_photo_of_the_same_name_in_its_folder() -> None:
+    paths = ["/r/IMG_1.CR2", "/r/IMG_1.JPG", "/r/IMG_2.nef", "/r/IMG_3.dng", "/r/IMG_3.heic",
+             "/r/sub/IMG_2.jpg", "/r/img_4.arw", "/r/IMG_4.jpg", "/r/IMG_5.dng", "/r/IMG_5.cr2",
+             "/r/IMG_6.nef", "/r/IMG_6.dng", "/r/IMG_6.jpg"]
+    assert raw_twins(paths) == {"/r/IMG_1.CR2": "/r/IMG_1.JPG", "/r/IMG_3.dng": "/r/IMG_3.heic",
+                                "/r/IMG_6.nef": "/r/IMG_6.jpg", "/r/IMG_6.dng": "/r/IMG_6.jpg"}
+    # IMG_2: its JPEG is in another folder; img_4/IMG_4: another name; IMG_5: two RAW files, no photo
+
+
+def test_a_raw_twin_is_skipped_unread_and_tried_again_once_its_photo_is_gone() -> None:
+    raw = FileStat("/r/a.dng", 10, 100)
+    plan = plan_changes([raw, FileStat("/r/a.jpg", 5, 100)], {}, twins={"/r/a.dng": "/r/a.jpg"})
+    assert plan.skipped == [(raw, RAW_TWIN)] and [s.path for s in plan.to_hash] == ["/r/a.jpg"]
+    skipped = {"/r/a.dng": FileRow("/r/a.dng", None, 10, 100, "skipped", RAW_TWIN)}
+    again = plan_changes([raw], skipped, twins={"/r/a.dng": "/r/a.jpg"})
+    assert again.unchanged == 1 and not again.skipped and not again.to_hash  # a rescan reads nothing
+    alone = plan_changes([raw], skipped)  # the JPEG was deleted: the RAW file is the photo now
+    assert [s.path for s in alone.to_hash] == ["/r/a.dng"]
+    # an indexed RAW file whose JPEG came later is skipped from then on (its vector is released)
+    later = plan_changes([raw], {"/r/a.dng": row("/r/a.dng")}, twins={"/r/a.dng": "/r/a.jpg"})
+    assert later.skipped == [(raw, RAW_TWIN)]
+
+
+def test_rows_skipped_for_a_retry_reason_are_read_again_though_unchanged() -> None:
+    stat = FileStat("/r/a.dng", 10, 100)
+    known = {"/r/a.dng": FileRow("/r/a.dng", "h", 10, 100, "skipped", RAW_EXTRA_MISSING)}
+    assert plan_changes([stat], known).unchanged == 1  # rawpy still missing: nothing to gain
+    assert [s.path for s in plan_changes([stat], known, retry=[RAW_EXTRA_MISSING]).to_hash] == ["/r/a.dng"]
