@@ -52,21 +52,6 @@ def private_files() -> Iterator[None]:
                 _users_umask = None
 
 
-@contextmanager
-def users_umask() -> Iterator[None]:
-    """The user's own umask for this block, for files shared with other programs (the Hugging
-    Face cache) that are created while the store is open."""
-    with _lock:
-        if _users_umask is not None:
-            os.umask(_users_umask)
-    try:
-        yield
-    finally:
-        with _lock:
-            if _users_umask is not None:
-                os.umask(_users_umask | OTHERS)
-
-
 def private_dir(path: Path) -> Path:
     """`path` as a private folder: made 0700 when missing; tightened, with all it holds, when it
     lets other users in (one log line says so). Anything else there (a file) is left for the
@@ -91,6 +76,7 @@ def tighten(path: Path) -> tuple[int, list[str]]:
     (symlinks are neither followed nor changed; another user's files are theirs, and `status`
     still reports them). Returns how many entries changed and those that could not be (a
     read-only or permission-less file system), and logs one line."""
+    path = path.resolve()  # a data dir reached through a symlink is tightened where it lives
     changed, failed = 0, []
     me = os.geteuid()
     entries = [path]

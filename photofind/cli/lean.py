@@ -23,8 +23,10 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-CLI_DIR = Path(__file__).parent
-SPEC_FILE = CLI_DIR / "lean_spec.json"
+PACKAGE = Path(__file__).parents[1]
+SPEC_FILE = Path(__file__).with_name("lean_spec.json")
+# Where a declared default comes from, beyond the declaring modules (--max-distance's).
+DEFAULT_SOURCES = ("dupes/__init__.py",)
 # The verbs worth a fast path (a server answers them in milliseconds), and their bodies.
 VERBS = {
     "like": "photofind.cli.verbs.like:like",
@@ -64,17 +66,34 @@ def _kind(annotation: Any) -> tuple[str, bool]:
 
 
 def _declaration_files(callbacks: list[Callable[..., Any]]) -> list[str]:
-    """The modules whose text defines these commands: the declaring modules, the shared options
-    and the root callback's module."""
-    names = {Path(sys.modules[cb.__module__].__file__ or "").name for cb in callbacks}
-    return sorted(names | {"options.py", "app.py"})
+    """The modules whose text defines these commands (package-relative): the declaring modules,
+    the shared options, the root callback's module and where defaults come from."""
+    names = {Path(sys.modules[cb.__module__].__file__ or "").relative_to(PACKAGE).as_posix() for cb in callbacks}
+    return sorted(names | {"cli/options.py", "cli/app.py", *DEFAULT_SOURCES})
 
 
 def digest(files: list[str]) -> str:
     h = hashlib.sha256()
     for name in files:
-        h.update(name.encode() + b"\0" + (CLI_DIR / name).read_bytes() + b"\0")
+        h.update(name.encode() + b"\0" + (PACKAGE / name).read_bytes() + b"\0")
     return h.hexdigest()
+
+
+# Declaration settings that change what Typer accepts or hands over (checks, conversions,
+# prompts): the fast path reproduces none of them, so a parameter using one is refused.
+SEMANTIC = ("allow_dash", "atomic", "callback", "case_sensitive", "clamp", "count", "default_factory", "dir_okay",
+            "encoding", "envvar", "errors", "exists", "file_okay", "formats", "lazy", "max", "min", "mode",
+            "parser", "path_type", "prompt", "readable", "resolve_path", "writable")
+
+
+def _plain(name: str, declared: Any) -> None:
+    """Raise SpecError when the typer.Option/Argument behind `name` sets any SEMANTIC setting."""
+    import typer
+
+    fresh = typer.Argument(None) if type(declared).__name__ == "ArgumentInfo" else typer.Option(None)
+    odd = [k for k in SEMANTIC if getattr(declared, k, None) != getattr(fresh, k, None)]
+    if odd:
+        raise SpecError(f"{name}: {', '.join(odd)} are Typer-only")
 
 
 def _param_spec(param: Any, annotation: Any) -> dict[str, Any]:
@@ -115,11 +134,16 @@ def generate() -> dict[str, Any]:
     root_callback = app.registered_callback.callback  # type: ignore[union-attr]
 
     def params_of(command: Any, callback: Callable[..., Any]) -> list[dict[str, Any]]:
+        import inspect
+
         hints = typing.get_type_hints(callback)
+        declared = inspect.signature(callback).parameters
         # --help, --version and Typer's completion options print and exit: left out, so a command
         # line with one of them fails the lean parse and falls through to Typer.
-        return [_param_spec(p, hints[p.name]) for p in command.params
-                if p.name in hints and p.name != "ctx" and not p.is_eager]
+        params = [p for p in command.params if p.name in hints and p.name != "ctx" and not p.is_eager]
+        for p in params:
+            _plain(p.name, declared[p.name].default)
+        return [_param_spec(p, hints[p.name]) for p in params]
 
     commands = {name: params_of(group.commands[name], callbacks[name]) for name in VERBS}
     files = _declaration_files([callbacks[name] for name in VERBS] + [root_callback])
@@ -139,7 +163,8 @@ def load_spec() -> dict[str, Any] | None:
 
 # Numbers as plain ASCII digits only: Python's int() and float() also take "٣" or "infinity",
 # which pydantic (Typer's coercion) may judge otherwise; anything unusual goes to Typer.
-NUMBERS = {"int": (int, r"[+-]?\d[\d_]*"), "float": (float, r"[+-]?(\d[\d_]*)?(\.\d+)?([eE][+-]?\d+)?")}
+DIGITS = r"\d+(?:_\d+)*"  # 1_000 as Python and pydantic read it; never a leading, trailing or double _
+NUMBERS = {"int": (int, rf"[+-]?{DIGITS}"), "float": (float, rf"[+-]?(?:{DIGITS})?(?:\.{DIGITS})?(?:[eE][+-]?\d+)?")}
 
 
 def _number(kind: str) -> Any:
@@ -157,7 +182,10 @@ def _number(kind: str) -> Any:
             text = str(value).strip()
             if not plain.fullmatch(text) or not any(c.isdigit() for c in text):
                 self.fail(f"{value!r} is not a plain {kind}", param, ctx)
-            return to(text)
+            try:
+                return to(text)
+            except ValueError:  # whatever the pattern let through that Python does not take
+                self.fail(f"{value!r} is not a plain {kind}", param, ctx)
 
     return Number()
 

@@ -26,11 +26,17 @@ log = logging.getLogger("photofind.daemon")
 BURST = 1000  # settled files handed to one apply; a 5,000-photo copy goes in five
 
 
-def outermost(roots: list[Path]) -> list[Path]:
-    """`roots` without those inside another of them (recursive watches cover those)."""
+def covers(outer: Path, inner: Path, path_filter: PathFilter) -> bool:
+    """Whether watching `outer` recursively sees every change in `inner`: it lies below, and no
+    folder on the way is excluded (a root inside a hidden folder is watched on its own)."""
+    return inner.is_relative_to(outer) and path_filter.wants_folder(str(inner), str(outer))
+
+
+def outermost(roots: list[Path], path_filter: PathFilter) -> list[Path]:
+    """`roots` without those a recursive watch of another of them covers."""
     kept: list[Path] = []
     for root in sorted(set(roots)):  # a parent sorts before everything below it
-        if not any(root.is_relative_to(k) for k in kept):
+        if not any(covers(k, root, path_filter) for k in kept):
             kept.append(root)
     return kept
 
@@ -42,6 +48,7 @@ class Follower:
         self.settler = Settler(watch.settle_seconds, time.monotonic)
         self.collectors: list[ChangeCollector] = []
         self.observers: list[Any] = []
+        self.watched: list[Path] = []
         self._spy = OverflowSpy(self.collectors)
         logging.getLogger("watchdog").addHandler(self._spy)
 
@@ -49,7 +56,9 @@ class Follower:
         """Start watching `roots` (a root that is not mounted is reported and skipped). A root
         inside another is watched through the outer one: watchdog opens an inotify instance per
         watched folder, and a user has 128 of them (fs.inotify.max_user_instances)."""
-        for root in outermost(roots):
+        for root in outermost(roots, self.path_filter):
+            if any(covers(w, root, self.path_filter) for w in self.watched):
+                continue  # a root added to a running watch, inside one it already follows
             if not root.is_dir():
                 log.warning("%s is not there (unmounted?); its entries are kept, not watched", root)
                 continue
@@ -58,6 +67,7 @@ class Follower:
                                            poll_seconds=self.watch.poll_seconds)
             self.collectors.append(collector)
             self.observers.append(observer)
+            self.watched.append(root)
             log.debug("%s: %s", root, how)
 
     def close(self) -> None:

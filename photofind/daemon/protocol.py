@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from photofind.api.requests import Request
     from photofind.results import DownloadProgress, Progress
 
-VERSION = 2
+# 3: combined queries (examples, weights), roots in results, download progress. A server from
+# before would answer `like a b --not c` as `like a`: it refuses instead, and the line says why.
+VERSION = 3
 SOCKET_NAME = "photofind.sock"
 HEARTBEAT = 5.0  # seconds between "alive" lines while a request runs
 IDLE_TIMEOUT = 60.0  # seconds of silence after which the client gives up on the daemon

@@ -175,18 +175,17 @@ def download(f: HubFile, what: str) -> str:
     warnings (retries mid-transfer) stay out of the user's terminal, and a failure is one line."""
     from huggingface_hub import hf_hub_download
 
-    from photofind.private import users_umask
-
     observer = _observer.get()
     log.info("downloading %s from %s", what, f"{f.repo_id}/{f.filename}")
     hub_log = logging.getLogger("huggingface_hub")
     level = hub_log.level
     hub_log.setLevel(logging.ERROR)
     try:
-        # The hub's cache is shared with other programs: its files keep the user's own umask.
-        with users_umask():
-            return hf_hub_download(f.repo_id, f.filename, library_name="photofind",
-                                   tqdm_class=_reporter(f"{what}", observer))
+        # Under a server's private umask the hub's new files are 0600 too: still the user's own
+        # for every program they run. Switching the process umask back for the download would
+        # expose whatever another thread creates meanwhile (the store's files, thumbnails).
+        return hf_hub_download(f.repo_id, f.filename, library_name="photofind",
+                               tqdm_class=_reporter(f"{what}", observer))
     except Exception as exc:
         raise ModelUnavailableError(f"could not download {what} ({type(exc).__name__}: "
                                     f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); "

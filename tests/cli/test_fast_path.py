@@ -92,6 +92,7 @@ LEFT_TO_TYPER = [
     ["like", "a.jpg", "-k", "three"], ["like", "a.jpg", "-k", "1.5"], ["like", "a.jpg", "--nope"],
     ["like", "a.jpg", "-k"], ["index", "x"], ["eval"], ["--show-completion", "bash"], ["nosuchverb"],
     ["like", "a.jpg", "-k", "0x10"], ["like", "a.jpg", "-k", "٣"], ["like", "a.jpg", "--min-score", "infinity"],
+    ["like", "a.jpg", "-k", "1_"], ["like", "a.jpg", "--min-score", "1__0"], ["like", "a.jpg", "--min-score", "_1"],
 ]
 
 
@@ -99,6 +100,17 @@ LEFT_TO_TYPER = [
 def test_anything_else_is_left_to_typer(argv: list[str], recorded: list) -> None:
     assert lean.run(argv) is False
     assert recorded == []
+
+
+def test_the_spec_refuses_declarations_it_cannot_reproduce() -> None:
+    import typer
+
+    lean._plain("plain", typer.Option(3, "-x", "--xs", help="shown in --help only", show_default=False))
+    for checked in (typer.Option(None, "--p", exists=True), typer.Argument(..., resolve_path=True),
+                    typer.Option(1, "--n", min=0), typer.Option("a", "--c", case_sensitive=False),
+                    typer.Option(None, "--e", envvar="X")):
+        with pytest.raises(lean.SpecError):
+            lean._plain("checked", checked)
 
 
 def test_it_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, recorded: list) -> None:

@@ -146,14 +146,17 @@ def test_roots_inside_other_roots_are_watched_through_them(tmp_path: Path) -> No
     from photofind.daemon.follower import Follower, outermost
     from photofind.settings import WatchSettings
 
-    a, ab, abc, ab2, c = (tmp_path / p for p in ("a", "a/b", "a/b/c", "ab", "c"))
-    assert outermost([abc, c, ab, a, ab2, a]) == [a, ab2, c]  # "ab" is a sibling of "a", not inside it
+    a, ab, abc, ab2, c, hidden = (tmp_path / p for p in ("a", "a/b", "a/b/c", "ab", "c", "a/.archive/2019"))
+    path_filter = PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE)
+    # "ab" is a sibling of "a", not inside it; a root in a hidden folder is one `a` would not see
+    assert outermost([abc, c, ab, a, ab2, a, hidden], path_filter) == [a, hidden, ab2, c]
     for d in (abc, ab2, c):
         d.mkdir(parents=True)
     watch = WatchSettings(settle_seconds=0.1, rescan_minutes=0, polling=False, poll_seconds=2)
-    follower = Follower(watch, PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE))
+    follower = Follower(watch, path_filter)
     try:
         follower.add([abc, ab, a])
+        follower.add([ab])  # added later to the running watch: still covered
         assert len(follower.observers) == 1
         (abc / "new.jpg").write_bytes(b"x")
         deadline = time.monotonic() + 10

@@ -66,6 +66,19 @@ def test_tightening_leaves_symlinked_files_outside_alone(tmp_path: Path) -> None
     assert mode(outside) == 0o644
 
 
+def test_a_data_dir_reached_through_a_symlink_is_tightened_where_it_lives(tmp_path: Path) -> None:
+    real = tmp_path / "disk" / "pf"
+    real.mkdir(parents=True, mode=0o755)
+    (real / "catalog.sqlite").write_text("rows")
+    link = tmp_path / "pf-link"
+    link.symlink_to(real)
+    from photofind.private import private_dir
+
+    private_dir(link)
+    assert mode(real) == 0o700 and mode(real / "catalog.sqlite") == 0o600
+    assert readable_by_others(link) == []
+
+
 def test_readable_by_others_counts_what_others_can_reach(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "chroma").mkdir(parents=True, mode=0o755)
