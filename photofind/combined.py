@@ -37,7 +37,7 @@ def check_weights(parts: Sequence[QueryPart]) -> None:
         raise InputError("give at least one image or some words to look for")
     for part in parts:
         if not isinstance(part.weight, (int, float)) or not math.isfinite(part.weight) or part.weight == 0:
-            raise InputError(f"weight {part.weight:g} of {part.value}: a weight must be a finite number other than 0")
+            raise InputError(f"weight {part.weight!r} of {part.value}: a weight must be a finite number other than 0")
     if all(part.weight < 0 for part in parts):
         raise InputError("every part of the query is to steer away from (--not): give something to look for")
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 # Nor does the suite read the machine's own hub cache: a test's outcome must not depend on
 # which weights this machine happened to download before.
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="pf-test-hf-")
+atexit.register(shutil.rmtree, os.environ["HF_HOME"], ignore_errors=True)
 # No background servers from the suite, not even from module-scoped fixtures that run before the
 # per-test environment below; the server's own tests switch them on for their subprocesses.
 os.environ["PHOTOFIND_SERVER_AUTOSTART"] = "false"

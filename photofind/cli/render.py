@@ -126,16 +126,16 @@ def _size(n: int) -> str:
     return str(n)
 
 
-MAX_ROOTS_SHOWN = 12
+MAX_ROOTS_SHOWN = 12  # up to 12 roots are listed; past that 10 and a count (--json has them all)
 
 
 def render_status(s: StatusReport) -> None:
     console.print(_path_line("store      ", s.data_dir, f" ({_size(s.store_bytes)})"))
     if s.readable_by_others:
-        shown = ", ".join(s.readable_by_others[:3])
+        examples = ", ".join(s.readable_by_others[:3])
         more = len(s.readable_by_others) - 3
         line = Text("warning", style="bold yellow")
-        line.append(f"    other users can read this store: {shown}" + (f" and {more} more" if more > 0 else "")
+        line.append(f"    other users can read this store: {examples}" + (f" and {more} more" if more > 0 else "")
                     + f"; run: chmod -R go= {shlex.quote(s.data_dir)}")
         console.print(line, soft_wrap=True)
     console.print(f"model      {s.model}" + (f" (runtime {s.runtime})" if s.runtime else "")

@@ -184,8 +184,12 @@ def download(f: HubFile, what: str) -> str:
         # Under a server's private umask the hub's new files are 0600 too: still the user's own
         # for every program they run. Switching the process umask back for the download would
         # expose whatever another thread creates meanwhile (the store's files, thumbnails).
-        return hf_hub_download(f.repo_id, f.filename, library_name="photofind",
-                               tqdm_class=_reporter(f"{what}", observer))
+        import inspect
+
+        # tqdm_class is recent (huggingface_hub 2.x has it); an older hub downloads without a bar.
+        progress = ({"tqdm_class": _reporter(f"{what}", observer)}
+                    if "tqdm_class" in inspect.signature(hf_hub_download).parameters else {})
+        return hf_hub_download(f.repo_id, f.filename, library_name="photofind", **progress)
     except Exception as exc:
         raise ModelUnavailableError(f"could not download {what} ({type(exc).__name__}: "
                                     f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); "

@@ -193,8 +193,14 @@ def test_the_status_page_follows_the_daemons_index_run_live(
                    env={"PHOTOFIND_MODEL_BATCH_SIZE": "1"})
     browser.get(watch.url + "status")
     activity = lambda: browser.find_element(By.ID, "activity").text  # noqa: E731
-    WebDriverWait(browser, 60, poll_frequency=0.05, ignored_exceptions=stale).until(lambda _: "files/s" in activity())
-    assert activity().startswith("Indexing: ") and " of 300 files" in activity() and "left" in activity()
+    seen: list[str] = []  # the line as read inside the wait: the page may reload right after
+
+    def indexing(_: object) -> bool:
+        seen.append(activity())
+        return "files/s" in seen[-1]
+
+    WebDriverWait(browser, 60, poll_frequency=0.05, ignored_exceptions=stale).until(indexing)
+    assert seen[-1].startswith("Indexing: ") and " of 300 files" in seen[-1] and "left" in seen[-1]
     Shots(tmp_path / "screenshots")(browser, "status-indexing")
     # When the run ends the page reloads itself, with the new counts.
     WebDriverWait(browser, 120, ignored_exceptions=stale).until(
