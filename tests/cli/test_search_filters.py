@@ -164,37 +164,13 @@ def test_preview_prints_nothing_when_not_a_terminal(dated_library: Path) -> None
 def test_preview_in_a_real_terminal_falls_back_to_half_blocks(dated_library: Path) -> None:
     """A pseudo-terminal that never answers textual-image's Sixel/Kitty queries: the preview
     must fall back to half-block characters, sized to the terminal."""
-    import fcntl
-    import pty
-    import select
-    import struct
-    import subprocess
+    import os
     import sys
-    import termios
-    import time
 
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 100, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "photofind", "like", str(dated_library), "-m", "pixel", "-k", "2",
-                             "--preview"], stdin=slave, stdout=slave, stderr=slave, env=os.environ.copy(), close_fds=True)
-    os.close(slave)
-    out = b""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            out += chunk
-        elif proc.poll() is not None:
-            break
-    os.close(master)
-    assert proc.wait(timeout=30) == 0, out.decode(errors="replace")
-    text = out.decode(errors="replace")
+    from tests.terminals import run_in_pty
+
+    text = run_in_pty([sys.executable, "-m", "photofind", "like", str(dated_library), "-m", "pixel", "-k", "2",
+                       "--preview"], os.environ.copy(), columns=100, lines=50, cell=(0, 0), answers="", timeout=60)
     assert "▀" in text or "▄" in text  # half-block thumbnails were drawn
     # strip OSC (links), APC (terminal queries) and CSI (colours) escapes, then measure
     visible = [re.sub(r"\x1b[\]_][^\x1b]*\x1b\\|\x1b\[[0-9;?]*[A-Za-z]", "", line) for line in text.splitlines()]
