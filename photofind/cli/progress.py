@@ -51,9 +51,10 @@ class _Speed(ProgressColumn):
 
 
 @contextmanager
-def progress_bar(enabled: bool, label: str = "indexing") -> Iterator[OnProgress | None]:
+def progress_bar(enabled: bool, label: str | None = "indexing") -> Iterator[OnProgress | None]:
     """A Rich bar with files/s, ETA and the skipped count, and above it, while model weights
-    download, one with size, speed and ETA. The core only sees a callback."""
+    download, one with size, speed and ETA (`label` None: downloads only). The core only sees a
+    callback."""
     if not enabled:
         yield None
         return
@@ -68,14 +69,15 @@ def progress_bar(enabled: bool, label: str = "indexing") -> Iterator[OnProgress 
         console=err_console,
         transient=True,
     )
-    files = bar.add_task(label, total=None, extra="skipped 0")
+    files = bar.add_task(label, total=None, extra="skipped 0") if label is not None else None
     downloads: dict[str, TaskID] = {}
 
     def update(p: "Progress | DownloadProgress") -> None:
         from photofind.results import DownloadProgress
 
         if not isinstance(p, DownloadProgress):
-            bar.update(files, completed=p.done, total=p.total, extra=f"skipped {p.skipped}")
+            if files is not None:
+                bar.update(files, completed=p.done, total=p.total, extra=f"skipped {p.skipped}")
             return
         if p.name not in downloads:
             downloads[p.name] = bar.add_task(f"downloading {p.name}", total=p.total, bytes=True, extra="")

@@ -284,5 +284,8 @@ class Daemon:
                     raise InputError(f"photofind {self.command} is stopping; run the command again")
                 self.jobs.put(_Job(request, emit, gone, future))
             return future.result()
+        # A query loads a model only for what is not indexed, and downloads its weights only if
+        # they left the cache: that download's progress goes to this client, as a job's does.
+        ctx = replace(self.context, on_progress=lambda p: emit(progress_to_json(p)))
         with self.lock:
-            return run(request, self.context).to_json()
+            return run(request, ctx).to_json()

@@ -139,3 +139,32 @@ def test_download_shows_size_speed_and_eta_then_needs_no_network(
     said = lines(done.stderr)
     assert len(said) == 1 and "from the Hugging Face cache" in said[0], done.stderr
     assert took < 30, f"took {took:.1f} s"
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["here", "in-server"])
+def test_a_query_that_needs_the_weights_shows_their_download_too(
+    photos: Path, hub_env: dict[str, str], isolated_home: Path, server: bool
+) -> None:
+    """A store indexed with CLIP whose weights have since left the cache (its vectors written
+    straight into a real store here, as no real weights exist on this machine): `like` on a photo
+    that is not indexed needs the model, and shows the download's bar like `index` does."""
+    import numpy as np
+
+    from photofind.store.store import Store
+
+    vectors = np.random.default_rng(0).standard_normal((3, 512)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with Store(isolated_home, "test") as store:
+        store.vectors("clip-ViT-B-32-laion2b_s34b_b79k", "cosine").upsert([c * 64 for c in "abc"], vectors, [{}] * 3)
+    hub = FakeHub({f"{REPO_ID}/open_clip_model.safetensors": os.urandom(12 * 2**20)}, piece=1 << 20, pause=0.1)
+    env = {**hub_env, "HF_ENDPOINT": hub.url, "PHOTOFIND_SERVER_AUTOSTART": str(server).lower()}
+    try:
+        status, screen = in_terminal(env, "like", str(photos / "photo_0000.jpg"), "--model", "clip")
+    finally:
+        hub.close()
+    assert status == 2, screen
+    assert "downloading CLIP weights ViT-B-32/laion2b_s34b_b79k" in screen, screen
+    assert re.search(r"\d+\.\d/12\.6 MB", screen), screen
+    assert "photofind: cannot load CLIP weights ViT-B-32/laion2b_s34b_b79k from the Hugging Face cache" in screen
+    if server:
+        assert StoreLock(isolated_home).owner().get("command") == "serve"
