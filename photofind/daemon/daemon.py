@@ -160,6 +160,9 @@ class Daemon:
         if self.watching:
             self._rescan("start-up reconcile")
             self.indexer_for().prime()
+            # Changes made meanwhile were recorded and go in with the first tick; from here a new
+            # photo takes the settle time plus its own indexing.
+            log.info("up to date; following changes")
         period = self.settings.watch.rescan_minutes * 60
         next_rescan = time.monotonic() + period
         while not self.stop.is_set():
