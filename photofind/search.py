@@ -23,11 +23,13 @@ from photofind.filters import Filters
 from photofind.ranking import Ranking
 from photofind.media.hashing import sha256_file
 from photofind.media.images import open_image
+from photofind.memory import release_free_memory
 from photofind.distances import CHROMA_METRICS, HIGHER_IS_BETTER, METRICS, chroma_to_metric, exact_top_k
 from photofind.results import Match, QueryPart, QueryResult
 from photofind.store.vectors import VectorStore, photofind_collections
 
 NO_FILTERS = Filters()
+SCAN_PAGE_BYTES = 16 << 20  # vectors per page of an exact scan, in bytes
 DEFAULT_RANKING = Ranking()
 
 
@@ -111,7 +113,12 @@ def ranked_hashes(
             (h.id, chroma_to_metric(metric, vectors.space, h.distance, len(vector)), h.metadata)
             for h in vectors.query(vector, n, total=total)
         ]
-    top = exact_top_k(metric, vector, vectors.iter_all(), n)
+    # Pages of ~16 MB: at 100,000 pixel vectors (3072-d) Chroma's own pages (5,461 rows, 67 MB,
+    # held two or three times over while a page is read and scored) lifted the server's peak
+    # by 330 MB; the scan's speed is the same either way.
+    rows = max(256, SCAN_PAGE_BYTES // (4 * len(vector)))
+    top = exact_top_k(metric, vector, vectors.iter_all(rows), n)
+    release_free_memory()  # the pages' memory back to the system, not kept for the next scan
     meta = vectors.get([h for h, _ in top])
     return [(h, score, meta.get(h, (None, {}))[1]) for h, score in top]
 
