@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 
 from photofind.store.store import Store
 from tests.images import library
+from tests.waiting import catalog_rows
 
 PHOTOFIND = [sys.executable, "-m", "photofind"]
 
@@ -76,14 +76,6 @@ def test_index_and_search_with_the_export_in_place_import_no_torch(tmp_path: Pat
     assert not {m for m in imported_modules(res.stderr) if m.split(".")[0] in ("torch", "open_clip", "timm")}
 
 
-def _rows(db: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
-            return con.execute("SELECT COUNT(*) FROM files").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.mark.slow
 def test_killed_mid_run_then_rerun_leaves_a_consistent_store(tmp_path: Path, isolated_home: Path) -> None:
     root = tmp_path / "photos"
@@ -92,12 +84,12 @@ def test_killed_mid_run_then_rerun_leaves_a_consistent_store(tmp_path: Path, iso
                             env=os.environ.copy())
     db = isolated_home / "catalog.sqlite"
     deadline = time.monotonic() + 60
-    while _rows(db) < 40 and time.monotonic() < deadline and proc.poll() is None:
+    while catalog_rows(db) < 40 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)
     assert proc.poll() is None, "index finished before it could be interrupted; make the library bigger"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    partial = _rows(db)
+    partial = catalog_rows(db)
     assert 0 < partial < 900
 
     with Store(isolated_home, "check") as store:  # the killed owner's lock is gone with it

@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -20,6 +18,7 @@ import pytest
 from photofind.store.lock import StoreLock, read_owner
 from photofind.store.store import Store
 from tests.images import library
+from tests.waiting import catalog_rows, wait_until
 
 pytestmark = pytest.mark.slow
 PY = sys.executable
@@ -49,23 +48,6 @@ def alive(pid: int) -> bool:
         return True
     except ProcessLookupError:
         return False
-
-
-def wait_until(check, timeout: float = 60.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout} s: {what}")
-
-
-def rows(home: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{home / 'catalog.sqlite'}?mode=ro", uri=True, timeout=1) as con:
-            return con.execute("SELECT COUNT(*) FROM files").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def consistent(home: Path, n: int) -> None:
@@ -119,7 +101,7 @@ def test_killed_mid_job_then_the_next_command_finishes_it(tmp_path: Path, isolat
     env = {**env, "PHOTOFIND_MODEL_BATCH_SIZE": "2"}
     job = subprocess.Popen([PY, "-m", "photofind", "index", str(root), "-q"], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_until(lambda: rows(isolated_home) >= 40, what="the job under way")
+    wait_until(lambda: catalog_rows(isolated_home / "catalog.sqlite") >= 40, timeout=60, what="the job under way")
     pid = server_pid(isolated_home)
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
@@ -141,12 +123,13 @@ def test_ctrl_c_cancels_the_job_cleanly_and_the_server_goes_on(tmp_path: Path, i
     job = subprocess.Popen([PY, "-m", "photofind", "index", str(root)], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    wait_until(lambda: rows(isolated_home) >= 40, what="the job under way")
+    wait_until(lambda: catalog_rows(isolated_home / "catalog.sqlite") >= 40, timeout=60, what="the job under way")
     job.send_signal(signal.SIGINT)
     _, err = job.communicate(timeout=60)
     assert job.returncode == 130, err
     assert "cancelled: photofind serve" in err and "stops this job after the batch in flight" in err
-    wait_until(lambda: "cancelled by its client" in (isolated_home / "server.log").read_text(), what="cancel logged")
+    wait_until(lambda: "cancelled by its client" in (isolated_home / "server.log").read_text(), timeout=60,
+               what="cancel logged")
     status = json.loads(cli(env, "status", "--json").stdout)
     assert 0 < status["files"] < 600 and status["daemon_pid"] == server_pid(isolated_home)
     finish = cli(env, "index", str(root), "-q")
@@ -243,7 +226,7 @@ def test_a_combined_query_and_bare_paths_through_the_server(tmp_path: Path, isol
     assert served.returncode == 0 and piped.returncode == 0 and piped.stderr == b"", piped.stderr
     assert server_pid(isolated_home) == pid  # still the owner: nothing else could have answered
     cli(env, "serve", "--stop")
-    wait_until(lambda: not alive(pid), what="the server to stop")
+    wait_until(lambda: not alive(pid), timeout=60, what="the server to stop")
     want = [str(files[name]) for name, _ in expected(stored(isolated_home, files), {"p0": 1, "p1": 2, "p2": -1})]
     data = json.loads(served.stdout)
     assert [m["path"] for m in data["matches"]] == want

@@ -28,6 +28,7 @@ from photofind.ranking import Ranking
 from photofind.store.lock import read_owner
 from photofind.store.store import Store
 from tests.images import library, save, scene
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 PY = sys.executable
@@ -90,15 +91,6 @@ class Watch:
 
     def embedded_total(self) -> int:
         return sum(int(n) for n in re.findall(r"\((\d+) embedded", self.log_text()))
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"no convergence within {timeout} s: {what}")
 
 
 def on_disk(*roots: Path) -> dict[str, str]:
