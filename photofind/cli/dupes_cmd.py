@@ -17,9 +17,12 @@ def dupes(
     max_distance: int = typer.Option(MAX_DISTANCE, "--max-distance", help="Near: most pHash bits (of 64) that may differ."),
     loose: bool = typer.Option(False, "--loose", help="Near: the pHash test alone, without the tile-by-tile check: "
                                "groups visually similar photos, not only true copies."),
+    edits: bool = typer.Option(False, "--edits", help="Also list edited versions (a caption, a sticker, a retouch, "
+                               "a monochrome conversion) as their own groups, for review."),
     model: Optional[str] = options.MODEL,
     as_json: bool = options.JSON,
 ) -> None:
-    """List duplicate photos: identical files, and the same photo resized, re-encoded or lightly
-    cropped, verified tile by tile (--loose: visually similar)."""
+    """List duplicate photos: identical files, and the same picture resized, re-encoded, rotated,
+    lightly cropped or tone-edited, verified tile by tile in tone and colour (--edits: also edited
+    versions; --loose: visually similar). Each group says its tier."""
     verbs.dupes(**locals())

@@ -19,7 +19,7 @@ from photofind.store.fingerprints import FingerprintRows
 from photofind.store.sql import select_in
 
 COLLECTION_INFO = "collection:"  # meta key prefix: one JSON summary per vector collection
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE files (
@@ -61,6 +61,11 @@ MIGRATIONS: dict[int, str] = {
     # without it, 150 ms of table scan at 100,000 files on every call.
     4: """
     CREATE INDEX IF NOT EXISTS files_status ON files (status, hash);
+    """,
+    # `dupes` tests colour too: a 16x16 RGB thumbnail. Older rows keep NULL until `dupes`
+    # refills them from one of their files (FingerprintRows.without_fingerprint).
+    5: """
+    ALTER TABLE fingerprints ADD COLUMN colour BLOB;
     """,
 }
 

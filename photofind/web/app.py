@@ -144,11 +144,12 @@ class WebApp:
     # -- duplicates and status ----------------------------------------------------------------
     async def dupes_page(self, request: Request) -> Response:
         near = request.query_params.get("exact_only") != "1"
+        edits = near and request.query_params.get("edits") == "1"
         try:
-            report = await self.ask(DupesRequest(near=near, model=self.model))
+            report = await self.ask(DupesRequest(near=near, edits=edits, model=self.model))
         except PhotofindError as exc:
-            return self.views.page("dupes.html", status_for(exc), report=None, error=str(exc), near=near)
-        return self.views.page("dupes.html", 200, report=report, error=None, near=near)
+            return self.views.page("dupes.html", status_for(exc), report=None, error=str(exc), near=near, edits=edits)
+        return self.views.page("dupes.html", 200, report=report, error=None, near=near, edits=edits)
 
     async def status_page(self, request: Request) -> Response:
         try:

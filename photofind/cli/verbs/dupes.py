@@ -8,13 +8,14 @@ from photofind.cli.common import HasRoot, handles_errors, load_settings, model_f
 
 
 @handles_errors
-def dupes(ctx: HasRoot, near: bool, max_distance: int, loose: bool, model: Optional[str], as_json: bool) -> None:
+def dupes(ctx: HasRoot, near: bool, max_distance: int, loose: bool, model: Optional[str], as_json: bool,
+          edits: bool = False) -> None:
     from photofind.api.requests import DupesRequest
     from photofind.cli.render import dumps, render_dupes
     from photofind.cli.route import answer, server_client
 
     settings = load_settings(ctx, **model_flags(model))
-    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, model=settings.model.name)
+    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, edits=edits, model=settings.model.name)
     report = answer(settings, request, client=server_client(settings))
     if as_json:
         print(dumps(report.to_json()))
