@@ -120,16 +120,21 @@ def search(
 def close_pairs(
     codes: np.ndarray, max_distance: int, on_progress: Callable[[int, int], None] | None = None
 ) -> Iterator[np.ndarray]:
-    """Every pair (i < j) within max_distance bits, as (k, 2) index arrays."""
-    yield from search(codes, codes, max_distance, upper=True, on_progress=on_progress)
+    """Every pair (i < j) within max_distance bits, once, as one (k, 2) index array."""
+    yield _unique(list(search(codes, codes, max_distance, upper=True, on_progress=on_progress)))
 
 
 def crop_pairs(
     outer: np.ndarray, inner: np.ndarray, on_progress: Callable[[int, int], None] | None = None
 ) -> Iterator[np.ndarray]:
     """Every pair (i < j) where one's inner pHash is within CROP_BITS of the other's pHash."""
-    for found in search(inner, outer, CROP_BITS, upper=False, on_progress=on_progress):
-        yield np.stack([found.min(1), found.max(1)], axis=1)
+    found = [np.stack([f.min(1), f.max(1)], axis=1) for f in search(inner, outer, CROP_BITS, upper=False,
+                                                                       on_progress=on_progress)]
+    yield _unique(found)
+
+
+def _unique(found: list[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate(found), axis=0) if found else np.empty((0, 2), dtype=np.int64)
 
 
 def close_pairs_brute(codes: np.ndarray, max_distance: int, block: int = 512) -> np.ndarray:

@@ -249,7 +249,8 @@ def tone_fit(a: np.ndarray, b: np.ndarray, mask: np.ndarray, channels: np.ndarra
         knots = np.maximum.accumulate(np.clip(knots, KNOTS - MAX_TONE, KNOTS + MAX_TONE))
         off = np.abs(x @ knots - y)
         keep = off <= np.quantile(off, 0.9) + 1.0
-    return np.where(mask, np.clip(design @ knots, 0, 255), 0).astype(np.float32)
+    # outside the overlap: b itself, so that the blur at the overlap's edge sees no false step
+    return np.where(mask, np.clip(design @ knots, 0, 255), b).astype(np.float32)
 
 
 def _chroma(rgb: np.ndarray) -> np.ndarray:
