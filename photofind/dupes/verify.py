@@ -113,7 +113,21 @@ def compare(
     colour_a: bytes | None = None, colour_b: bytes | None = None,
 ) -> Match:
     """Align a onto b (crop and scale per axis), fit the tone curve, then the worst tile; then
-    the colour test on the same alignment (skipped when either has no colour thumbnail)."""
+    the colour test on the same alignment (skipped when either has no colour thumbnail). When
+    that is not the same picture, b onto a too, and the closer of the two: a curve can brighten
+    the original into its clipped copy, but not bring back what the copy clipped."""
+    first = _one_way(thumb_a, size_a, thumb_b, size_b, colour_a, colour_b)
+    if first.same() or not first.aligned:
+        return first
+    second = _one_way(thumb_b, size_b, thumb_a, size_a, colour_b, colour_a)
+    rank = {"same": 0, "edited": 1, None: 2}
+    return min((first, second), key=lambda m: (rank[m.tier()], m.tile_diff))
+
+
+def _one_way(
+    thumb_a: bytes, size_a: tuple[int, int], thumb_b: bytes, size_b: tuple[int, int],
+    colour_a: bytes | None, colour_b: bytes | None,
+) -> Match:
     if abs(np.log((size_a[0] / size_a[1]) / (size_b[0] / size_b[1]))) > MAX_ASPECT:
         return Match(100.0, False)
     a = np.frombuffer(thumb_a, dtype=np.uint8).reshape(THUMB, THUMB).astype(np.float32)
