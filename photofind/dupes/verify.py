@@ -37,6 +37,7 @@ MAX_TILE_DIFF = 7.0
 # Six knots cannot follow a 4-8 % region of the frame; 64 levels cover x1.3 brightness with clipping.
 KNOTS = np.linspace(0, 255, 6)
 MAX_TONE = 64.0
+MIN_SLOPE = 0.4  # contrast x0.85, gamma 0.7-1.4 stay above it over each 51-level segment
 # Colour: chroma is (log R/G, log B/G) with CHROMA_K added to each channel so that dark tiles,
 # whose ratios are noise, count little. A white balance shifts it by at most MAX_BALANCE per axis
 # (x1.22 on R or B against G), a saturation or gamma edit scales it by SATURATION.
@@ -241,6 +242,20 @@ def _hats(levels: int = 256) -> np.ndarray:
     return np.stack([np.interp(v, KNOTS, np.eye(len(KNOTS))[k]) for k in range(len(KNOTS))], axis=1)
 
 
+def _bounded(knots: np.ndarray) -> np.ndarray:
+    """Knots within MAX_TONE of the identity, rising at least MIN_SLOPE a level from the middle
+    out, so the curve may clip at either end (a brightened sky) but never flatten the picture: a
+    flat curve would make any noise "the same" as a plain grey."""
+    k = np.clip(knots, KNOTS - MAX_TONE, KNOTS + MAX_TONE)
+    step = MIN_SLOPE * (KNOTS[1] - KNOTS[0])
+    mid = len(k) // 2
+    for i in range(mid, len(k)):
+        k[i] = max(k[i], k[i - 1] + step)
+    for i in range(mid - 1, -1, -1):
+        k[i] = min(k[i], k[i + 1] - step)
+    return k
+
+
 def tone_fit(a: np.ndarray, b: np.ndarray, mask: np.ndarray, channels: np.ndarray | None = None) -> np.ndarray:
     """a through the monotone tone curve (values at KNOTS, each within MAX_TONE of the identity)
     that best maps it onto b over the overlap: least squares, then once more without the pixels
@@ -260,7 +275,7 @@ def tone_fit(a: np.ndarray, b: np.ndarray, mask: np.ndarray, channels: np.ndarra
     for _ in range(2):
         xs, ys = x[keep], y[keep]
         knots, *_ = np.linalg.lstsq(xs.T @ xs + 1e-3 * np.eye(len(KNOTS)), xs.T @ ys + 1e-3 * KNOTS, rcond=None)
-        knots = np.maximum.accumulate(np.clip(knots, KNOTS - MAX_TONE, KNOTS + MAX_TONE))
+        knots = _bounded(knots)
         off = np.abs(x @ knots - y)
         keep = off <= np.quantile(off, 0.9) + 1.0
     # outside the overlap: b itself, so that the blur at the overlap's edge sees no false step
