@@ -20,6 +20,7 @@ import numpy as np
 
 from photofind.dupes import MAX_DISTANCE
 from photofind.dupes import candidates as cand
+from photofind.dupes.plain import layouts, plain_pairs
 from photofind.dupes.report import DupesReport, Group, Member, keeper
 from photofind.dupes.verify import Match, compare, quick_signature, quick_reject
 from photofind.errors import NotAnImageError
@@ -130,6 +131,10 @@ def _near(
     del outer, inner
     found = list(cand.close_pairs(codes[0], max_distance, on_progress))
     found += cand.crop_pairs(*codes, on_progress)
+    layout, plain = layouts(c for _, c in catalog.colours())
+    if not loose:  # plain pictures, whose pHash is noise, by their colour layout
+        found.append(plain_pairs(layout, plain))
+    del layout
     pairs = np.unique(np.concatenate(found), axis=0) if found else np.empty((0, 2), dtype=np.int64)
     del found
     _, bits = cand.global_test(*codes, pairs, max_distance)
@@ -142,7 +147,7 @@ def _near(
     tier = "loose" if loose else "same"
     same_of: dict[int, int] = {}
     for members in _clusters(len(hashes), verified.of(tier)):
-        for part in _split(catalog, hashes, codes, members, verified, max_distance, (tier,)):
+        for part in _split(catalog, hashes, codes, members, verified, max_distance, (tier,), plain):
             if len(part) > 1:
                 inside = [kept[(a, b)] for a in part for b in part if (a, b) in kept]
                 tiles = [t for _, t, *_ in inside if t is not None]
@@ -154,7 +159,7 @@ def _near(
         # pairs across different same-picture groups (or singletons) that are edited versions
         links = {k: v for k, v in verified.of("edited").items() if same_of.get(k[0], -k[0] - 1) != same_of.get(k[1], -k[1] - 2)}
         for members in _clusters(len(hashes), links):
-            for part in _split(catalog, hashes, codes, members, verified, max_distance, ("same", "edited")):
+            for part in _split(catalog, hashes, codes, members, verified, max_distance, ("same", "edited"), plain):
                 inside = [kept[(a, b)] for a in part for b in part if (a, b) in kept and kept[(a, b)][2] == "edited"]
                 if len(part) > 1 and inside:
                     worst = max(inside, key=lambda v: v[4])
@@ -216,6 +221,7 @@ def _split(
     verified: _Pairs,
     max_distance: int,
     tiers: tuple[str, ...],
+    plain: np.ndarray,
 ) -> list[list[int]]:
     """A chain A~B~C does not make A~C: place each member in the first group whose members it
     all matches in one of `tiers` (up to FULL_CHECK of them), checking the pairs not yet compared."""
@@ -233,7 +239,7 @@ def _split(
         if (a, b) in differ:
             return False
         passes, shown = cand.global_test(*codes, np.array([[a, b]]), max_distance)
-        ok, d = bool(passes[0]), int(shown[0])
+        ok, d = bool(passes[0]) or bool(plain[a] and plain[b]), int(shown[0])
         if ok and loose:
             kept[(a, b)] = (d, None, "loose", None, 0.0)
             return True

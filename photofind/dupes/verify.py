@@ -46,7 +46,7 @@ MAX_BALANCE = 0.2
 SATURATION = (0.7, 1.45)
 # Largest chroma difference of a copy: the mean over the frame and over the worst 3x3 colour tile
 # (~3.5 % of the frame), measured by scripts/dupes_quality.py (docs/dupes.md).
-MAX_COLOUR_MEAN = 0.12
+MAX_COLOUR_MEAN = 0.08
 MAX_COLOUR_TILE = 0.3
 GREY_SPREAD = 0.03  # a picture whose chroma varies less than this is grey (or one tint: sepia)
 COLOURFUL = 0.08  # and one whose chroma varies more is in colour

@@ -40,6 +40,13 @@ class FingerprintRows:
             " ORDER BY hash"
         )
 
+    def colours(self) -> Iterator[tuple[str, bytes | None]]:
+        """(hash, colour thumbnail) of every indexed content, in the order of phashes()."""
+        return self.db.execute(
+            "SELECT hash, colour FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
+            " ORDER BY hash"
+        )
+
     def without_fingerprint(self) -> list[tuple[str, str]]:
         """(hash, one of its paths) of indexed content with no fingerprint yet, or one without
         colour (older stores)."""
