@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from photofind.dupes import MAX_DISTANCE  # noqa: E402
 from photofind.dupes.candidates import CROP_BITS  # noqa: E402
+from photofind.dupes.plain import PLAIN_RADIUS, layouts  # noqa: E402
 from photofind.dupes.verify import compare  # noqa: E402
 from photofind.media.fingerprint import THUMB, Fingerprint, fingerprint_file, hamming  # noqa: E402
 from tests.images import caption, photo as generated, plain, recolour, replace_region, tone_edit  # noqa: E402
@@ -111,7 +112,9 @@ def judge(a: Fingerprint, b: Fingerprint) -> dict[str, object]:
     bits = hamming(a.phash, b.phash)
     cropped = min(hamming(a.inner, b.phash), hamming(a.phash, b.inner))
     m = compare(a.thumb, (a.width, a.height), b.thumb, (b.width, b.height), a.colour, b.colour)
-    candidate = bits <= MAX_DISTANCE or cropped <= CROP_BITS
+    layout, plain_ = layouts([a.colour, b.colour])
+    both_plain = bool(plain_.all()) and float(np.linalg.norm(layout[0] - layout[1])) <= PLAIN_RADIUS
+    candidate = bits <= MAX_DISTANCE or cropped <= CROP_BITS or both_plain  # as find._near
     tier = m.tier() if candidate else None
     return {"bits": min(bits, cropped), "tile": m.tile_diff, "colour_mean": m.colour_mean,
             "colour_tile": m.colour_tile, "changed": m.changed, "tier": tier}
@@ -194,10 +197,11 @@ def main() -> None:
         if not found:
             continue
         rows = []
-        for _, a, b in found:
+        for source, a, b in found:
             fa = prints.setdefault(a, fingerprint_file(a))
             fb = prints.setdefault(b, fingerprint_file(b))
             row = judge(fa, fb)
+            row["source"] = source
             row.update({name: test(a, b) for name, test in others.items()})
             rows.append(row)
         n = len(rows)
@@ -208,6 +212,8 @@ def main() -> None:
             "colour_tile": spread([r["colour_tile"] for r in rows], 3),
             "same": sum(r["tier"] == "same" for r in rows) / n,
             "edited": sum(r["tier"] == "edited" for r in rows) / n,
+            "same_by_source": {s: f"{sum(r['tier'] == 'same' for r in rows if r['source'] == s)}"
+                                  f"/{sum(r['source'] == s for r in rows)}" for s in ("stamps", "generated", "plain")},
             **{name: sum(bool(r[name]) for r in rows) / n for name in others},
         }
     if args.json:
@@ -217,13 +223,14 @@ def main() -> None:
           f" candidates: pHash <= {MAX_DISTANCE} bits or inner pHash <= {CROP_BITS}")
     names = list(others)
     print("| kind | expected | pairs | pHash bits min/med/max | tile diff % | colour mean | colour tile |"
-          " photofind: same | photofind --edits: edited | " + " | ".join(names) + " |")
-    print("|" + "---|" * (9 + len(names)))
+          " photofind: same | same: stamps / generated / plain | photofind --edits: edited | " + " | ".join(names) + " |")
+    print("|" + "---|" * (10 + len(names)))
     for kind, f in table.items():
         b, t, cm, ct = f["bits"], f["tile"], f["colour_mean"], f["colour_tile"]
         print(f"| {kind} | {f['expected']} | {f['pairs']} | {b[0]:.0f} / {b[1]:.0f} / {b[2]:.0f} | "
               f"{t[0]} / {t[1]} / {t[2]} | {cm[0]} / {cm[1]} / {cm[2]} | {ct[0]} / {ct[1]} / {ct[2]} | "
-              f"{f['same']:.0%} | {f['edited']:.0%} | " + " | ".join(f"{f[n]:.0%}" for n in names) + " |")
+              f"{f['same']:.0%} | {' / '.join(f['same_by_source'].values())} | {f['edited']:.0%} | "
+              + " | ".join(f"{f[n]:.0%}" for n in names) + " |")
 
 
 if __name__ == "__main__":

@@ -125,11 +125,11 @@ def tone_edit(im: Image.Image, brightness: float = 1.0, contrast: float = 1.0, g
 
 
 def caption(im: Image.Image, area: float = 0.05, text: str = "Happy birthday!") -> Image.Image:
-    """A caption box with text across the bottom, `area` of the frame."""
+    """A dark caption box with light text across the bottom, `area` of the frame."""
     out = im.copy()
     w, h = out.size
     bh = max(4, round(h * area))
     draw = ImageDraw.Draw(out)
-    draw.rectangle((0, h - bh, w, h), fill=(250, 250, 240))
-    draw.text((w // 10, h - bh + bh // 4), text, fill=(20, 20, 20))
+    draw.rectangle((0, h - bh, w, h), fill=(25, 25, 35))
+    draw.text((w // 10, h - bh + bh // 4), text, fill=(250, 250, 240))
     return out

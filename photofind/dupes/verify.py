@@ -48,8 +48,9 @@ SATURATION = (0.7, 1.45)
 # (~3.5 % of the frame), measured by scripts/dupes_quality.py (docs/dupes.md).
 MAX_COLOUR_MEAN = 0.08
 MAX_COLOUR_TILE = 0.3
-GREY_SPREAD = 0.03  # a picture whose chroma varies less than this is grey (or one tint: sepia)
-COLOURFUL = 0.08  # and one whose chroma varies more is in colour
+MIN_COLOUR_PIXELS = 8  # of 256: an object on white (a product shot, a stamp) still has its colour
+GREY_SPREAD = 0.04  # a picture whose chroma varies less than this is grey (or one tint: sepia)
+COLOURFUL = 0.1  # and one whose chroma varies more is in colour
 # Edited versions: the frame agrees except in at most this share of it.
 MAX_EDIT_SHARE = 0.25
 CHANGED_PX = 0.08 * 255  # a pixel of a failing tile counts as changed past this difference
@@ -289,9 +290,12 @@ def _chroma(rgb: np.ndarray) -> np.ndarray:
 
 
 def _spread(chroma: np.ndarray, w: np.ndarray) -> float:
-    """How much a picture's chroma varies over the frame (0: grey, or one tint such as sepia)."""
-    mean = (chroma * w[..., None]).sum((0, 1)) / max(w.sum(), 1e-6)
-    return float(np.sqrt((((chroma - mean) ** 2).sum(-1) * w).sum() / max(w.sum(), 1e-6)))
+    """How far a picture's most coloured tenth lies from its mean chroma (0: grey, or one tint
+    such as sepia). A percentile, not a mean: an object on white is mostly white."""
+    if w.sum() < 1:
+        return 0.0
+    mean = (chroma * w[..., None]).sum((0, 1)) / w.sum()
+    return float(np.quantile(np.sqrt(((chroma - mean) ** 2).sum(-1))[w > 0], 0.9))
 
 
 def _colour(colour_a: bytes, colour_b: bytes, margins: tuple[int, ...]) -> tuple[float, float, bool, np.ndarray]:
@@ -310,7 +314,7 @@ def _colour(colour_a: bytes, colour_b: bytes, margins: tuple[int, ...]) -> tuple
     w = usable.astype(np.float64)
     ca, cb = _chroma(a), _chroma(b)
     none = np.zeros((COLOUR, COLOUR))
-    if w.sum() < 0.25 * COLOUR * COLOUR:  # mostly blown out or black: colour says nothing
+    if w.sum() < MIN_COLOUR_PIXELS:  # blown out or black: colour says nothing
         return 0.0, 0.0, False, none
     spread_a, spread_b = _spread(ca, w), _spread(cb, w)
     monochrome = min(spread_a, spread_b) < GREY_SPREAD and max(spread_a, spread_b) > COLOURFUL

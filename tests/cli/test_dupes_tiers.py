@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import sqlite3
+
 from photofind.cli.app import app
 from photofind.dupes.report import DupesReport
 from tests.images import caption, photo, plain, recolour, replace_region, save, tone_edit
@@ -27,6 +29,7 @@ SAME = [
     {"t.jpg", "t_brighter.jpg"},
     {"w.jpg", "w_balanced.jpg"},
     {"k.jpg", "k_darker_gamma.jpg"},
+    {"p.jpg", "p_small.jpg"},  # a plain picture: its pHash is noise, its colour layout is not
 ]
 EDITED = {
     frozenset({"m.jpg", "m_mono.jpg"}): "monochrome or sepia version",
@@ -55,6 +58,8 @@ def photos(tmp_path: Path) -> Path:
     p = plain(35, (320, 240))
     save(p, root / "p.jpg", quality=92)
     save(recolour(p, 0.4), root / "p_other_colours.jpg", quality=92)
+    save(p.resize((160, 120)), root / "p_small.jpg", quality=85)
+    save(plain(40, (320, 240)), root / "q.jpg", quality=92)  # another plain picture
     # edited versions
     m = photo(36)
     save(m, root / "m.jpg", quality=92)
@@ -118,3 +123,23 @@ def test_tiers_survive_the_json_round_trip_and_the_table_says_them(photos: Path,
     out = runner.invoke(app, ["dupes", "-m", "pixel", "--edits"]).stdout
     assert "[IDENTICAL]" in out and "[SAME PICTURE]" in out and "[EDITED VERSIONS]" in out
     assert "caption or local edit" in out and "monochrome or sepia version" in out
+
+
+def test_a_store_from_before_colour_is_refilled(photos: Path, isolated_home: Path) -> None:
+    """Schema 4 (fingerprints without colour): the migration adds the column, dupes refills every
+    fingerprint from its file, and colour counts again."""
+    db = sqlite3.connect(isolated_home / "catalog.sqlite")
+    db.executescript("""
+        CREATE TABLE old (hash TEXT PRIMARY KEY, phash TEXT NOT NULL, width INTEGER NOT NULL,
+                          height INTEGER NOT NULL, taken TEXT, thumb BLOB NOT NULL, inner TEXT NOT NULL);
+        INSERT INTO old SELECT hash, phash, width, height, taken, thumb, inner FROM fingerprints;
+        DROP TABLE fingerprints;
+        ALTER TABLE old RENAME TO fingerprints;
+        PRAGMA user_version = 4;
+    """)
+    db.commit()
+    found = {names(g) for g in groups()}
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert db.execute("SELECT COUNT(*) FROM fingerprints WHERE colour IS NULL").fetchone()[0] == 0
+    assert frozenset({"r.jpg", "r_other_colours.jpg"}) not in found and frozenset(SAME[0]) in found
+    db.close()
