@@ -164,7 +164,8 @@ def main() -> None:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="pf-bench-dupes-"))
     lib, home = work / "library", work / "home"
     env = {**os.environ, "PHOTOFIND_HOME": str(home), "PHOTOFIND_STORE_CACHE_DIR": str(work / "cache"),
-           "XDG_CONFIG_HOME": str(work / "config"), "PYTHONPATH": str(REPO)}
+           "XDG_CONFIG_HOME": str(work / "config"), "PYTHONPATH": str(REPO),
+           "PHOTOFIND_SERVER_AUTOSTART": "false"}  # dupes in the measured process: its own time and peak RSS
     if args.synthetic:
         started = time.perf_counter()
         fill_synthetic(home, args.synthetic, args.copies)

@@ -28,7 +28,7 @@ import numpy as np
 # (scripts/dupes_quality.py) 0-6 where the pHashes themselves differed by 10-22. Wider would
 # let in many more unrelated pairs to verify.
 CROP_BITS = 6
-QUERY_BLOCK = 1 << 16  # codes probed at once: bounds the hit arrays whatever the library size
+QUERY_BLOCK = 1 << 18  # codes probed at once: bounds the hit arrays (~20 MB) whatever the library size
 MAX_CHUNK = 22  # bits: a dense offsets table of 2^22 int32 (16 MB) per chunk
 
 
@@ -73,9 +73,23 @@ def _flips(width: int, radius: int) -> np.ndarray:
 
 def _table(keys: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """(order, starts): the codes sorted by key, and where each key's run starts (2^width + 1)."""
-    order = np.argsort(keys, kind="stable").astype(np.int64)
-    starts = np.searchsorted(keys[order], np.arange((1 << width) + 1, dtype=np.int64)).astype(np.int64)
-    return order, starts
+    order = np.argsort(keys, kind="stable").astype(np.int32)
+    starts = np.searchsorted(keys[order], np.arange((1 << width) + 1, dtype=np.int64)).astype(np.int32)
+    return order, starts  # int32: half the memory traffic of the random reads, up to 2^31 photos
+
+
+def near_pairs(
+    outer: np.ndarray, inner: np.ndarray, max_distance: int,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Iterator[np.ndarray]:
+    """Every pair (i < j), once, whose pHashes are within max_distance bits or where one's inner
+    pHash is within CROP_BITS of the other's pHash: both searches probe the same chunk tables
+    when their chunking agrees (r <= 8), each table built once."""
+    if _chunks(max_distance) == _chunks(CROP_BITS):
+        yield _unique(list(_search([(outer, max_distance, True), (inner, CROP_BITS, False)], outer, on_progress)))
+    else:
+        yield from close_pairs(outer, max_distance, on_progress)
+        yield from crop_pairs(outer, inner, on_progress)
 
 
 def search(
@@ -84,37 +98,52 @@ def search(
 ) -> Iterator[np.ndarray]:
     """Every (i, j) with popcount(queries[i] ^ table[j]) <= radius, exactly, as (k, 2) arrays
     (a pair may come more than once: callers take np.unique). upper: queries is table, and only
-    i < j is wanted."""
-    chunks = _chunks(radius)
-    per_chunk = radius // len(chunks)
-    n = len(queries)
+    i < j is wanted; otherwise i != j, each pair as (min, max)."""
+    yield from _search([(queries, radius, upper)], table, on_progress)
+
+
+def _search(
+    probes: list[tuple[np.ndarray, int, bool]], table: np.ndarray,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Iterator[np.ndarray]:
+    chunks = _chunks(probes[0][1])
+    steps = sum(len(_flips(w, r // len(chunks))) for _, r, _ in probes for _, w in chunks)
     done = 0
     for shift, width in chunks:
         mask = np.uint64((1 << width) - 1)
-        tkeys = ((table >> np.uint64(shift)) & mask).astype(np.int64)
-        order, starts = _table(tkeys, width)
-        del tkeys
-        qkeys = ((queries >> np.uint64(shift)) & mask).astype(np.int64)
-        for flip in _flips(width, per_chunk):
-            for start in range(0, n, QUERY_BLOCK):
-                probe = qkeys[start : start + QUERY_BLOCK] ^ flip
-                lo, hi = starts[probe], starts[probe + 1]
-                count = hi - lo
-                hit = np.nonzero(count)[0]
-                if not len(hit):
-                    continue
-                count = count[hit]
-                total = int(count.sum())
-                first = np.repeat(lo[hit] - (np.cumsum(count) - count), count)
-                j = order[first + np.arange(total)]
-                i = np.repeat(hit + start, count)
-                keep = np.bitwise_count(queries[i] ^ table[j]) <= radius
-                keep &= (i < j) if upper else (i != j)
-                if keep.any():
-                    yield np.stack([i[keep], j[keep]], axis=1)
-            done += 1
-            if on_progress:
-                on_progress(done, len(chunks) * len(_flips(width, per_chunk)))
+        order, starts = _table(((table >> np.uint64(shift)) & mask).astype(np.int64), width)
+        for queries, radius, upper in probes:
+            qkeys = ((queries >> np.uint64(shift)) & mask).astype(np.int32)
+            for flip in _flips(width, radius // len(chunks)):
+                for start in range(0, len(queries), QUERY_BLOCK):
+                    found = _probe(qkeys[start : start + QUERY_BLOCK] ^ np.int32(flip), start, starts, order,
+                                   queries, table, radius, upper)
+                    if found is not None:
+                        yield found
+                done += 1
+                if on_progress:
+                    on_progress(done, steps)
+
+
+def _probe(
+    probe: np.ndarray, start: int, starts: np.ndarray, order: np.ndarray,
+    queries: np.ndarray, table: np.ndarray, radius: int, upper: bool,
+) -> np.ndarray | None:
+    lo = starts[probe]
+    count = starts[probe + 1] - lo
+    hit = np.flatnonzero(count)
+    if not len(hit):
+        return None
+    count = count[hit]
+    first = np.repeat(lo[hit] - (np.cumsum(count) - count), count)
+    j = order[first + np.arange(len(first), dtype=first.dtype)]
+    i = np.repeat(hit + start, count)
+    keep = np.bitwise_count(queries[i] ^ table[j]) <= radius
+    keep &= (i < j) if upper else (i != j)
+    if not keep.any():
+        return None
+    i, j = i[keep], j[keep]
+    return np.stack([i, j] if upper else [np.minimum(i, j), np.maximum(i, j)], axis=1).astype(np.int64)
 
 
 def close_pairs(
@@ -128,9 +157,7 @@ def crop_pairs(
     outer: np.ndarray, inner: np.ndarray, on_progress: Callable[[int, int], None] | None = None
 ) -> Iterator[np.ndarray]:
     """Every pair (i < j) where one's inner pHash is within CROP_BITS of the other's pHash."""
-    found = [np.stack([f.min(1), f.max(1)], axis=1) for f in search(inner, outer, CROP_BITS, upper=False,
-                                                                       on_progress=on_progress)]
-    yield _unique(found)
+    yield _unique(list(search(inner, outer, CROP_BITS, upper=False, on_progress=on_progress)))
 
 
 def _unique(found: list[np.ndarray]) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from contextlib import AbstractContextManager, nullcontext
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -122,16 +122,21 @@ class _Pairs:
 def _near(
     catalog: Catalog, max_distance: int, loose: bool, edits: bool, on_progress: Progress | None
 ) -> list[_Found]:
-    hashes, outer, inner = [], [], []
-    for h, o, i in catalog.phashes():
-        hashes.append(h)
-        outer.append(o)
-        inner.append(i)
-    codes = (cand.codes(outer), cand.codes(inner))
+    hashes: list[str] = []
+    outer: list[int] = []
+    inner: list[int] = []
+
+    def colours() -> Iterator[bytes | None]:
+        for h, o, i, c in catalog.phashes():
+            hashes.append(h)
+            outer.append(int(o, 16))
+            inner.append(int(i, 16))
+            yield c
+
+    layout, plain = layouts(colours())  # the colour layouts a chunk at a time, never all thumbnails
+    codes = (np.array(outer, dtype=np.uint64), np.array(inner, dtype=np.uint64))
     del outer, inner
-    found = list(cand.close_pairs(codes[0], max_distance, on_progress))
-    found += cand.crop_pairs(*codes, on_progress)
-    layout, plain = layouts(c for _, c in catalog.colours())
+    found = list(cand.near_pairs(codes[0], codes[1], max_distance, on_progress))
     if not loose:  # plain pictures, whose pHash is noise, by their colour layout
         found.append(plain_pairs(layout, plain))
     del layout

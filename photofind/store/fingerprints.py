@@ -33,18 +33,13 @@ class FingerprintRows:
         sql = "SELECT hash, phash, width, height, taken, thumb, inner, colour FROM fingerprints WHERE hash IN ({})"
         return {h: Fingerprint(*rest) for h, *rest in select_in(self.db, sql, hashes)}
 
-    def phashes(self) -> Iterator[tuple[str, str, str]]:
-        """(hash, pHash, inner pHash) of every indexed content, by hash."""
+    def phashes(self) -> Iterator[tuple[str, str, str, bytes | None]]:
+        """(hash, pHash, inner pHash, colour thumbnail) of every indexed content, by hash, in one
+        pass: EXISTS walks the files_status index per row, where IN built a temporary table of
+        every hash first (83 of 90 s at 1M rows on the loaded VM)."""
         return self.db.execute(
-            "SELECT hash, phash, inner FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
-            " ORDER BY hash"
-        )
-
-    def colours(self) -> Iterator[tuple[str, bytes | None]]:
-        """(hash, colour thumbnail) of every indexed content, in the order of phashes()."""
-        return self.db.execute(
-            "SELECT hash, colour FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
-            " ORDER BY hash"
+            "SELECT hash, phash, inner, colour FROM fingerprints AS f WHERE EXISTS"
+            " (SELECT 1 FROM files WHERE status = 'ok' AND files.hash = f.hash) ORDER BY hash"
         )
 
     def without_fingerprint(self) -> list[tuple[str, str]]:
