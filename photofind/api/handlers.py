@@ -203,11 +203,8 @@ def _reconcile(ctx: Context, model: str | None) -> None:
     journal = Journal(ctx.store.data_dir)
     if not journal.folder.is_dir():
         return
-    released, to_index = reconcile(ctx.store.catalog, journal)
-    if released:
-        _release(ctx, model, released)
-    if to_index:
-        _reindex(ctx, model, to_index)
+    reconcile(ctx.store.catalog, journal, release=lambda hashes: _release(ctx, model, hashes),
+              reindex=lambda paths: _reindex(ctx, model, paths))
 
 
 def _trash(r: TrashRequest, ctx: Context) -> TrashReport:
@@ -229,6 +226,7 @@ def _restore(r: RestoreRequest, ctx: Context) -> RestoreReport:
     from photofind.trash.journal import Journal
 
     _reconcile(ctx, r.model)
+    _indexer(ctx, r.model)  # a model that cannot load fails here, before any file moves
     journal = Journal(ctx.store.data_dir)
     if r.operation:
         op = journal.get(r.operation)

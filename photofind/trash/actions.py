@@ -23,7 +23,7 @@ from photofind.errors import InputError
 from photofind.media.hashing import sha256_file
 from photofind.store.catalog import Catalog
 from photofind.trash import freedesktop as fd
-from photofind.trash.journal import GONE, IN_TRASH, MOVING, RESTORING, Entry, Journal, Operation, Writer
+from photofind.trash.journal import GONE, IN_TRASH, KEPT, MOVING, RESTORED, RESTORING, Entry, Journal, Operation, Writer
 from photofind.trash.report import GroupMove, Item, RestoreReport, TrashReport
 
 PAUSE_ENV = "PHOTOFIND_TEST_PAUSE"  # tests only: "POINT:N:MARKER" stops at the Nth POINT (kill -9 tests)
@@ -168,8 +168,9 @@ def restore(
             why = _restore_one(e, writer, report)
             if why is not None:
                 report.skipped.append((e.path, why))
-    if report.restored:
-        report.indexed = reindex(report.restored)
+        if report.restored:
+            report.indexed = reindex(report.restored)
+            writer.write({"step": "indexed"})
     return report
 
 
@@ -196,30 +197,39 @@ def _restore_one(e: Entry, writer: Writer, report: RestoreReport) -> str | None:
     return None
 
 
-def reconcile(catalog: Catalog, journal: Journal) -> tuple[set[str], list[str]]:
+def reconcile(
+    catalog: Catalog,
+    journal: Journal,
+    *,
+    release: Callable[[set[str]], None],
+    reindex: Callable[[list[str]], int],
+) -> None:
     """Finish what a killed `--trash` or `restore` left open, from what is on disk (a rename
-    is atomic, so each file is in exactly one place). Returns the content released (files
-    found in the trash whose catalog row is gone now) and the paths to index again (restored
-    files the catalog does not know)."""
+    is atomic, so each file is in exactly one place): a file found in the trash loses its
+    catalog row (its content is released), a file found back in the library is indexed again."""
     released: set[str] = set()
-    to_index: list[str] = []
     for op in journal.operations():
-        open_entries = op.pending()
-        if not open_entries:
+        pending = op.pending()
+        if not (pending or op.needs_index):
             continue
         with journal.append(op) as writer:
-            for e in open_entries:
-                state = _settle(e, writer)
-                if state == IN_TRASH:
+            for e in pending:
+                e.state = _settle(e, writer)
+                if e.state == IN_TRASH:
                     row = catalog.row(e.path)
                     if row is not None and not os.path.lexists(e.path):
                         with catalog.transaction():
                             catalog.delete([e.path])
                         if row.hash:
                             released.add(row.hash)
-                elif state == "restored" and catalog.row(e.path) is None:
-                    to_index.append(e.path)
-    return released, to_index
+            back = [e.path for e in op.entries.values() if e.state == RESTORED and os.path.lexists(e.path)]
+            if op.needs_index or any(e.state == RESTORED for e in pending):
+                missing = [p for p in back if catalog.row(p) is None]
+                if missing:
+                    reindex(missing)
+                writer.write({"step": "indexed", "reconciled": True})
+    if released:
+        release(released)
 
 
 def _settle(e: Entry, writer: Writer) -> str:
@@ -232,7 +242,7 @@ def _settle(e: Entry, writer: Writer) -> str:
         if fd.is_ours(e.spot, e.path) and not there:
             fd.release(e.spot)  # created, but the file never went in
         writer.write({"step": "not-moved", "path": e.path, "reason": "interrupted before the move", **note})
-        return "not moved"
+        return KEPT
     assert e.state == RESTORING
     if here and there and os.path.samefile(e.path, e.spot.trash_file):
         os.unlink(e.spot.trash_file)  # killed between the link and the unlink
@@ -240,7 +250,7 @@ def _settle(e: Entry, writer: Writer) -> str:
     if here and not there:
         fd.release(e.spot)
         writer.write({"step": "restored", "path": e.path, **note})
-        return "restored"
+        return RESTORED
     if there:
         writer.write({"step": "not-restored", "path": e.path, "reason": "interrupted before the move", **note})
         return IN_TRASH

@@ -12,6 +12,7 @@ Lines: {"op": "trash", "id", "at"} first; then per file
   {"step": "restore", "path"}
   {"step": "restored" | "not-restored", "path", "reason"?}
   {"step": "skip", "path", "reason"}  (a file never touched, for the record)
+  {"step": "indexed"}  (the files restored so far are in the catalog again)
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Operation:
     file: Path
     entries: dict[str, Entry] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    needs_index: bool = False  # files were restored, and no "indexed" line followed yet
 
     def in_trash(self) -> list[Entry]:
         return [e for e in self.entries.values() if e.state == IN_TRASH]
@@ -142,11 +144,15 @@ def read(path: Path) -> Operation:
         elif step == "move":
             spot = Trashed(line["trash_dir"], line["trash_file"], line["info_file"], line.get("top", ""))
             op.entries[p] = Entry(p, line.get("hash", ""), int(line.get("bytes", 0)), spot)
+        elif step == "indexed":
+            op.needs_index = False
         elif step == "skip":
             op.skipped.append((p, line.get("reason", "")))
         elif p in op.entries:
             e = op.entries[p]
             e.reason = line.get("reason", "")
+            if step == "restored":
+                op.needs_index = True
             e.state = {"moved": IN_TRASH, "not-moved": KEPT, "restore": RESTORING,
                        "restored": RESTORED, "not-restored": IN_TRASH, "gone": GONE}.get(step, e.state)
     return op

@@ -7,17 +7,17 @@ import sys
 from datetime import datetime
 from typing import Any, Optional
 
-from photofind.cli.common import HasRoot, console, err_console, fail, handles_errors, load_settings
+from photofind.cli.common import HasRoot, console, err_console, fail, handles_errors, load_settings, model_flags
 
 PREVIEW = 20
 
 
 @handles_errors
-def restore(ctx: HasRoot, operation: Optional[str], list_: bool, yes: bool) -> None:
+def restore(ctx: HasRoot, operation: Optional[str], list_: bool, yes: bool, model: Optional[str] = None) -> None:
     from photofind.api.requests import JournalRequest, RestoreRequest
     from photofind.cli.route import answer, server_client
 
-    settings = load_settings(ctx)
+    settings = load_settings(ctx, **model_flags(model))
     journal = answer(settings, JournalRequest(model=settings.model.name), client=server_client(settings))
     if list_:
         _list(journal.operations)
