@@ -195,6 +195,11 @@ def _reindex(ctx: Context, model: str | None, paths: list[str]) -> int:
     return report.hashed
 
 
+def reconcile_journal(ctx: Context) -> None:
+    """At a server's start: finish a `--trash` or `restore` that a kill cut short."""
+    _reconcile(ctx, None)
+
+
 def _reconcile(ctx: Context, model: str | None) -> None:
     """Finish whatever a kill -9 left open in the journal, and bring the catalog in line."""
     from photofind.trash.actions import reconcile
