@@ -397,3 +397,46 @@ def test_kill_9_during_restore_loses_nothing_and_the_next_command_reconciles(lib
     assert [s["step"] for s in steps] == ["restored", "indexed"]
     assert cli("restore", "--yes", "-m", "pixel").exit_code == 0
     assert {p: sha(p) for p in lib.rglob("*.jpg")} == before and indexed() == count
+
+
+# -- the question, in a real terminal ------------------------------------------------------------
+
+def test_the_plan_is_shown_and_the_question_asked_in_a_real_terminal(lib: Path, tmp_path: Path) -> None:
+    """tmux: a real tty, so photofind asks; "n" moves nothing, "y" moves the plan."""
+    from tests.terminals import Tmux
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    env = {k: v for k, v in os.environ.items() if k.startswith(("PHOTOFIND_", "XDG_"))}
+    exports = "".join(f"export {k}='{v}'\n" for k, v in env.items())
+    for n in (1, 2):  # each run its own end line: the first one's stays in the scrollback
+        (tmp_path / f"ask{n}.sh").write_text(
+            f"{exports}clear\necho __start{n}__\n{sys.executable} -m photofind --no-server dupes -m pixel --trash\n"
+            f"echo __done{n}__ $?\n")
+    files = sorted(lib.rglob("*.jpg"))
+
+    def screen(tmux: Tmux) -> str:
+        return tmux.tmux("capture-pane", "-p", "-t", "t", "-S", "-", "-E", "-")
+
+    def until(tmux: Tmux, text: str, run: int) -> str:
+        """What run `run` printed, once it shows `text`."""
+        deadline = time.monotonic() + 120
+        while True:
+            shown = screen(tmux).split(f"__start{run}__")
+            if len(shown) > 1 and text in shown[-1]:
+                return shown[-1]
+            assert time.monotonic() < deadline, shown
+            time.sleep(0.2)
+
+    with Tmux(200, 60) as tmux:
+        tmux.tmux("send-keys", "-t", "t", f"bash {tmp_path / 'ask1.sh'}", "Enter")
+        shown = until(tmux, "Move them to the trash? [y/N]", 1)
+        assert "Plan: move 9 files" in shown and "in 3 groups" in shown
+        tmux.tmux("send-keys", "-t", "t", "n", "Enter")
+        assert "Nothing moved." in until(tmux, "__done1__ 0", 1)
+        assert sorted(lib.rglob("*.jpg")) == files
+        tmux.tmux("send-keys", "-t", "t", f"bash {tmp_path / 'ask2.sh'}", "Enter")
+        until(tmux, "Move them to the trash? [y/N]", 2)
+        tmux.tmux("send-keys", "-t", "t", "y", "Enter")
+        assert "Moved 9 files" in until(tmux, "__done2__ 0", 2)
+    assert len(list((trash_dir() / "files").iterdir())) == 9
