@@ -108,7 +108,9 @@ def _usable(trash: Path, top: Path | None) -> Path:
                 if not sub.is_dir() or sub.is_symlink():
                     raise OSError(errno.ENOTDIR, "it is not a folder") from None
             if not os.access(sub, os.W_OK | os.X_OK):
-                raise OSError(errno.EACCES, "Permission denied")
+                read_only = os.statvfs(sub).f_flag & os.ST_RDONLY
+                raise OSError(errno.EROFS, "Read-only file system") if read_only else \
+                    OSError(errno.EACCES, "Permission denied")
         if top is not None and _device(trash) != _device(top):
             raise OSError(errno.EXDEV, "it is on another device")
     except OSError as exc:

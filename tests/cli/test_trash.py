@@ -272,7 +272,7 @@ ls -a '{drive}'
                         rf"\({re.escape(str(drive))}/\.Trash-0\) cannot be written \(Read-only file system\); "
                         r"nothing moved", lines[0]), lines[0]
     assert "a on the card.jpg" in res.stdout.split("rc=1")[1]  # still on the card
-    assert "Moved 1 files" in res.stdout  # the home drive's copy went to the home trash
+    assert "Moved 1 file " in res.stdout  # the home drive's copy went to the home trash
     assert not (home_lib / "b copy.jpg").exists() and (trash_dir() / "files" / "b copy.jpg").exists()
     assert not drive.joinpath("a on the card.jpg").exists()  # the mount never reached the host
 

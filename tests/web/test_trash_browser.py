@@ -100,10 +100,10 @@ def test_move_selected_to_trash_and_restore_in_a_real_browser(served, browser, t
     click(browser.find_element(By.CSS_SELECTOR, f"input[name=move][value='{lib / 'photo_0003.jpg'}']"))
     submit("trash-button")
     alert = wait.until(EC.alert_is_present())
-    assert alert.text.startswith("Move 1 files (")
+    assert alert.text.startswith("Move 1 file (")
     alert.accept()
     wait.until(lambda _: browser.find_elements(By.ID, "done"))
-    assert "Moved 1 files" in browser.find_element(By.ID, "done").text
+    assert "Moved 1 file " in browser.find_element(By.ID, "done").text
     assert in_trash() == ["copy.jpg"] and not (lib / "copy.jpg").exists() and (lib / "photo_0003.jpg").exists()
     assert str(lib / "copy.jpg") not in boxes()  # the catalog followed: its group is gone
     shot(browser, "dupes-after-trash")
@@ -126,13 +126,13 @@ def test_move_selected_to_trash_and_restore_in_a_real_browser(served, browser, t
 
     # 5. "Restore" puts the last operation back, after its own question.
     browser.get(base + "/dupes")
-    assert "1 files in the trash" in browser.find_element(By.ID, "restore").text
+    assert "1 file in the trash" in browser.find_element(By.ID, "restore").text
     submit("restore-button")
     alert = wait.until(EC.alert_is_present())
-    assert alert.text.startswith("Put back 1 files (")
+    assert alert.text.startswith("Put back 1 file (")
     alert.accept()
     wait.until(lambda _: browser.find_elements(By.ID, "done"))
-    assert "Put back 1 files" in browser.find_element(By.ID, "done").text
+    assert "Put back 1 file " in browser.find_element(By.ID, "done").text
     assert in_trash() == [] and {p: sha(p) for p in before} == before
     assert str(lib / "copy.jpg") in boxes() and not browser.find_elements(By.ID, "restore")
     shot(browser, "dupes-after-restore")

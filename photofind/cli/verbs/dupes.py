@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     from photofind.dupes.report import DupesReport
     from photofind.trash.report import TrashPlan
 
-PLAN_LINES = 20  # files listed before the question; --dry-run lists them all
+PLAN_LINES = 20
+
+
+def count(n: int, noun: str = "file") -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+  # files listed before the question; --dry-run lists them all
 
 
 @handles_errors
@@ -86,7 +91,7 @@ def _trash(settings: object, report: "DupesReport", keep: Optional[str], *, yes:
         print(dumps(result.to_json()))
         return
     if result.moved:
-        out.print(f"Moved {len(result.moved)} files ({result.bytes / 1e6:.1f} MB) to the trash "
+        out.print(f"Moved {count(len(result.moved))} ({result.bytes / 1e6:.1f} MB) to the trash "
                   f"(operation {result.operation}). Undo: photofind restore", markup=False, soft_wrap=True)
     else:
         out.print("Nothing moved.")
@@ -107,6 +112,6 @@ def _show_plan(out: object, todo: "TrashPlan", home: str, every: bool) -> None:
         out.print(f"Nothing to move: no identical or same-picture groups{review}.", markup=False)  # type: ignore[attr-defined]
         return
     verb = "Would move" if every else "Plan: move"
-    out.print(f"{verb} {todo.files} files ({todo.bytes / 1e6:.1f} MB) in {len(todo.groups)} groups to the trash "
+    out.print(f"{verb} {count(todo.files)} ({todo.bytes / 1e6:.1f} MB) in {count(len(todo.groups), 'group')} to the trash "
               f"(home trash: {home}; files on another drive go to that drive's trash){review}.",
               markup=False, soft_wrap=True)  # type: ignore[attr-defined]

@@ -9,6 +9,8 @@ from typing import Any, Optional
 
 from photofind.cli.common import HasRoot, console, err_console, fail, handles_errors, load_settings, model_flags
 
+from photofind.cli.verbs.dupes import count
+
 PREVIEW = 20
 
 
@@ -38,7 +40,7 @@ def restore(ctx: HasRoot, operation: Optional[str], list_: bool, yes: bool, mode
         console.print(f"  {f['path']}", markup=False, highlight=False, soft_wrap=True)
     if len(waiting) > PREVIEW:
         console.print(f"  ... and {len(waiting) - PREVIEW} more")
-    console.print(f"Put back {len(waiting)} files ({sum(f['bytes'] for f in waiting) / 1e6:.1f} MB) of operation "
+    console.print(f"Put back {count(len(waiting))} ({sum(f['bytes'] for f in waiting) / 1e6:.1f} MB) of operation "
                   f"{op['id']} at their original paths.", markup=False)
     if not yes:
         if not sys.stdin.isatty():
@@ -56,7 +58,7 @@ def restore(ctx: HasRoot, operation: Optional[str], list_: bool, yes: bool, mode
         err_console.print(f"skipped {path}: {why}", markup=False, highlight=False, soft_wrap=True)
     for folder in result.folders_made:
         console.print(f"made the missing folder {folder}", markup=False, highlight=False, soft_wrap=True)
-    console.print(f"Restored {len(result.restored)} files of operation {result.operation}; "
+    console.print(f"Restored {count(len(result.restored))} of operation {result.operation}; "
                   f"indexed again: {result.indexed}.", markup=False)
     if result.skipped:
         raise SystemExit(1)

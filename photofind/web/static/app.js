@@ -97,6 +97,10 @@ if (activity) {
 }
 
 // The duplicates page: say how many files and bytes go (or come back) before the form is sent.
+function files(n) {
+  return n + (Number(n) === 1 ? " file" : " files");
+}
+
 function megabytes(n) {
   return n >= 100000 ? (n / 1e6).toFixed(2) + " MB" : Math.round(n / 1e3) + " KB";
 }
@@ -109,7 +113,7 @@ if (trashForm) {
     if (picked.length === 0) {
       event.preventDefault();
       window.alert("No file is selected.");
-    } else if (!window.confirm(`Move ${picked.length} files (${megabytes(bytes)}) to the trash?`)) {
+    } else if (!window.confirm(`Move ${files(picked.length)} (${megabytes(bytes)}) to the trash?`)) {
       event.preventDefault();
     }
   });
@@ -119,6 +123,6 @@ const restoreForm = document.getElementById("restore");
 if (restoreForm) {
   restoreForm.addEventListener("submit", (event) => {
     const n = restoreForm.dataset.count, bytes = Number(restoreForm.dataset.bytes || 0);
-    if (!window.confirm(`Put back ${n} files (${megabytes(bytes)}) at their original paths?`)) event.preventDefault();
+    if (!window.confirm(`Put back ${files(n)} (${megabytes(bytes)}) at their original paths?`)) event.preventDefault();
   });
 }
