@@ -238,9 +238,10 @@ def _restore(r: RestoreRequest, ctx: Context) -> RestoreReport:
         if op is None:
             raise InputError(f"no trash operation {r.operation!r} in the journal; see: photofind restore --list")
     else:
-        op = next((o for o in reversed(journal.operations()) if o.in_trash()), None)
-        if op is None:
-            raise InputError("nothing to restore: no trash operation has files in the trash")
+        op = next((o for o in reversed(journal.operations()) if o.entries), None)
+        if op is None or not op.in_trash():
+            raise InputError("nothing to restore: the last trash operation has no files in the trash"
+                             " (photofind restore ID restores an older one; see --list)")
     return restore(op, ctx.store.catalog, journal, reindex=lambda paths: _reindex(ctx, r.model, paths))
 
 

@@ -80,7 +80,8 @@ class Journal:
         """Every operation, oldest first."""
         if not self.folder.is_dir():
             return []
-        return [read(p) for p in sorted(self.folder.glob("*.jsonl"))]
+        # by start time: a name's "-2" (two operations in one second) sorts before its base name
+        return sorted((read(p) for p in self.folder.glob("*.jsonl")), key=lambda op: (op.at, op.id))
 
     def get(self, op_id: str) -> Operation | None:
         path = self.folder / f"{op_id}.jsonl"

@@ -115,5 +115,13 @@ class JournalReport:
     def from_json(cls, data: dict[str, Any]) -> "JournalReport":
         return cls(list(data["operations"]))
 
+    def last(self) -> dict[str, Any] | None:
+        """The newest operation that moved anything (one that only skipped files does not count)."""
+        return next((op for op in reversed(self.operations) if op["files"]), None)
+
     def last_restorable(self) -> dict[str, Any] | None:
-        return next((op for op in reversed(self.operations) if op["states"].get("in trash")), None)
+        """The last operation, while it has files in the trash. Strictly the last: once it is
+        restored, an older one is restored only when named (`restore ID`), never by a second
+        `restore`."""
+        op = self.last()
+        return op if op is not None and op["states"].get("in trash") else None

@@ -166,6 +166,7 @@ class WebApp:
         """Move the checked files to the trash. The groups are found again here, so only members
         of a trashable group move, and never every copy of one: a group whose every member was
         checked keeps its suggested keeper."""
+        from photofind.trash.freedesktop import home_trash
         from photofind.trash.report import group_move
 
         form = await request.form()
@@ -194,7 +195,9 @@ class WebApp:
             moves.append(group_move(g, keeper, picked).to_json())
         skipped += [(p, "no longer in a duplicate group") for p in sorted(chosen - seen)]
         try:
-            result = await self.ask(TrashRequest(groups=tuple(moves), model=self.model)) if moves else None
+            # the trash of the user this page runs as, as the CLI sends its own
+            home = str(home_trash())
+            result = await self.ask(TrashRequest(groups=tuple(moves), home_trash=home, model=self.model)) if moves else None
         except PhotofindError as exc:
             return await self._dupes(near, status_for(exc), error=str(exc))
         done = {"what": "trash", "count": len(result.moved) if result else 0, "bytes": result.bytes if result else 0,

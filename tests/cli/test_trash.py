@@ -440,3 +440,17 @@ def test_the_plan_is_shown_and_the_question_asked_in_a_real_terminal(lib: Path, 
         tmux.tmux("send-keys", "-t", "t", "y", "Enter")
         assert "Moved 9 files" in until(tmux, "__done2__ 0", 2)
     assert len(list((trash_dir() / "files").iterdir())) == 9
+
+
+def test_restore_undoes_strictly_the_last_operation_and_an_older_one_by_its_id(lib: Path) -> None:
+    assert cli("dupes", "-m", "pixel", "--exact-only", "--trash", "--yes").exit_code == 0  # a/ and q/
+    assert cli("dupes", "-m", "pixel", "--trash", "--yes").exit_code == 0  # then p_small.jpg
+    first, second = re.findall(r"^│ (\d{8}-\d{6}(?:-\d+)?) ", cli("restore", "--list", "-m", "pixel").stdout, re.M)
+    assert cli("restore", "--yes", "-m", "pixel").exit_code == 0
+    assert (lib / "p" / "p_small.jpg").exists() and not (lib / "q" / "q1.jpg").exists()
+    again = cli("restore", "--yes", "-m", "pixel")  # a second restore does not reach further back
+    assert again.exit_code == 2 and "nothing to restore: the last trash operation" in again.output
+    assert not (lib / "q" / "q1.jpg").exists()
+    assert cli("restore", first, "--yes", "-m", "pixel").exit_code == 0
+    assert (lib / "q" / "q1.jpg").exists() and (lib / "b" / "a again.jpg").exists()
+    assert cli("restore", "nonesuch", "--yes", "-m", "pixel").exit_code == 2

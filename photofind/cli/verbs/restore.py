@@ -31,7 +31,8 @@ def restore(ctx: HasRoot, operation: Optional[str], list_: bool, yes: bool, mode
     else:
         op = journal.last_restorable()
         if op is None:
-            raise fail("nothing to restore: no trash operation has files in the trash (see: photofind restore --list)")
+            raise fail("nothing to restore: the last trash operation has no files in the trash "
+                       "(photofind restore ID restores an older one; see --list)")
     waiting = [f for f in op["files"] if f["state"] == "in trash"]
     if not waiting:
         console.print(f"Operation {op['id']} has no files in the trash.", markup=False)
