@@ -53,6 +53,8 @@ class Context:
     on_progress: Callable[[Progress | DownloadProgress], None] | None = None
     activity: Callable[[], Activity] | None = None  # the daemon's indexing progress, read live
     cancel: threading.Event | None = None  # set: an index job stops after the batch in flight
+    # the daemon's lock: set, a handler that runs outside it (dupes) takes it only to write
+    write_lock: "threading.RLock | None" = None
 
     def vectors(self, embedder: Embedder) -> VectorStore:
         return self.store.vectors(embedder.id, self.settings.index.space)
@@ -205,11 +207,14 @@ def _reconcile(ctx: Context, model: str | None) -> None:
     from photofind.trash.actions import reconcile
     from photofind.trash.journal import Journal
 
+    from contextlib import nullcontext
+
     journal = Journal(ctx.store.data_dir)
     if not journal.folder.is_dir():
         return
-    reconcile(ctx.store.catalog, journal, release=lambda hashes: _release(ctx, model, hashes),
-              reindex=lambda paths: _reindex(ctx, model, paths))
+    with ctx.write_lock or nullcontext():  # a handler run outside the server's lock writes under it
+        reconcile(ctx.store.catalog, journal, release=lambda hashes: _release(ctx, model, hashes),
+                  reindex=lambda paths: _reindex(ctx, model, paths))
 
 
 def _trash(r: TrashRequest, ctx: Context) -> TrashReport:
