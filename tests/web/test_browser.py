@@ -70,7 +70,7 @@ class Shots:
 # Where the cross-site page of the refusal test lives: Chromium resolves this name to loopback.
 FOREIGN = "evil.example"
 # A page's layout, read in the browser: horizontal overflow, and header elements that stick out
-# of the view or have their text cut (clipped overflow).
+# of the view or have their text cut (clipped overflow, a placeholder longer than its field).
 LAYOUT = """
 const vw = document.documentElement.clientWidth, out = [];
 const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '');
@@ -80,6 +80,14 @@ for (const el of document.querySelectorAll('header *')) {
   if (r.left < -0.5 || r.right > vw + 0.5) out.push(`${name(el)} spans ${r.left.toFixed(0)}..${r.right.toFixed(0)}`);
   if (style.overflowX !== 'visible' && el.tagName !== 'INPUT' && el.scrollWidth > el.clientWidth + 1)
     out.push(`${name(el)} cut: ${el.scrollWidth} > ${el.clientWidth}`);
+}
+const pen = document.createElement('canvas').getContext('2d');
+for (const el of document.querySelectorAll('header input[placeholder]')) {  // a placeholder must be whole
+  const s = getComputedStyle(el);
+  if (el.value || el.getBoundingClientRect().width === 0) continue;
+  pen.font = s.font;
+  const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  if (pen.measureText(el.placeholder).width > room + 1) out.push(`${name(el)} placeholder cut`);
 }
 const header = document.querySelector('header').getBoundingClientRect();
 return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, vw, out,
