@@ -254,3 +254,29 @@ def test_the_favicon_is_served_from_the_package(web) -> None:
         svg = ET.fromstring(res.content)
         assert svg.tag == "{http://www.w3.org/2000/svg}svg" and len(svg) >= 3  # a drawing, not an empty file
     assert web.get("/favicon.ico", headers={"Host": "evil.example"}).status_code == 403
+
+
+@pytest.mark.slow
+def test_the_library_through_a_watch_daemon_follows_the_folder(tmp_path: Path, isolated_home: Path) -> None:
+    """`photofind web` answered by a running `photofind watch` (the page crosses its socket as
+    JSON), and `watch --web`: a photo copied in heads the newest photos."""
+    import httpx
+
+    from tests.web.procs import Server, wait_until
+
+    root = tmp_path / "photos"
+    for i, p in enumerate(library(root / "2023", 4)):
+        stamp(p, f"2023-06-1{i}T12:00:00")
+    watch = Server(isolated_home, tmp_path / "watch.log", "watch", str(root), "-m", "pixel", "--web", "--port", "0")
+    wait_until(lambda: "4 indexed" in httpx.get(watch.url + "status").text, what="the start-up scan")
+    web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0", "-m", "pixel")
+    assert f"answered by photofind watch (pid {watch.proc.pid})" in web.text()
+    for url in (web.url, watch.url):
+        page = httpx.get(url).text
+        assert cards(page, "recent") == [str(root / "2023" / f"photo_{i:04d}.jpg") for i in (3, 2, 1, 0)]
+        assert cards(page, "folders") == [str(root), str(root / "2023")]
+    new = library(root / "new", 1, start=50)[0]  # now: the newest file time
+    wait_until(lambda: cards(httpx.get(web.url).text, "recent")[:1] == [str(new)], what="the new photo on the page")
+    folder = httpx.get(web.url + "folder", params={"path": str(root / "new")})
+    assert folder.status_code == 200 and cards(folder.text, "recent") == [str(new)]
+    assert web.stop() == 0 and watch.stop() == 0
