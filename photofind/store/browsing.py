@@ -98,11 +98,12 @@ class LibraryRows:
         skipped ones (`files_skipped_path`), so no table row is read per photo."""
         low, high = _range(folder)
         skipped = self.db.execute(
-            "SELECT COUNT(*) FROM files INDEXED BY files_skipped_path WHERE status = 'skipped' AND path >= ? AND path < ?",
-            (low, high),
+            "SELECT COUNT(*) FROM files INDEXED BY files_skipped_path"
+            " WHERE status = 'skipped' AND path >= ? AND path < ?", (low, high),
         ).fetchone()[0]
         rows = self.db.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM files WHERE path >= ? AND path < ? LIMIT ?)", (low, high, cap + skipped)
+            "SELECT COUNT(*) FROM (SELECT 1 FROM files WHERE path >= ? AND path < ? LIMIT ?)",
+            (low, high, cap + skipped),
         ).fetchone()[0]
         cover = self.db.execute(
             "SELECT hash FROM files WHERE path >= ? AND path < ? AND +status = 'ok' ORDER BY path LIMIT 1", (low, high)

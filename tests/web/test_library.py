@@ -141,6 +141,25 @@ def test_folders_at_any_depth_and_awkward_names_are_listed_once_paged(
         local.close()
 
 
+def test_an_empty_library_says_how_to_fill_it(tmp_path: Path, settings: config.Settings) -> None:
+    from starlette.testclient import TestClient
+
+    from photofind.web.answerers import LocalAnswerer
+    from photofind.web.app import create_app
+
+    (tmp_path / "empty").mkdir()
+    answer(settings, IndexRequest(paths=(str(tmp_path / "empty"),), model="pixel"))
+    local = LocalAnswerer(settings)
+    try:
+        with TestClient(create_app(local, settings), base_url=BASE) as client:
+            page = client.get("/")
+            assert page.status_code == 200 and "Nothing is indexed yet" in page.text
+            assert 'id="recent"' not in page.text and 'id="folders"' not in page.text
+            assert "No indexed photo here" in client.get("/recent").text
+    finally:
+        local.close()
+
+
 def test_a_folder_page_and_its_refusals(web, grown: Lib) -> None:
     lib = grown
     page = web.get("/folder", params={"path": str(lib / "sub")})
