@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from photofind.api.requests import (
     ActivityRequest,
+    BrowseRequest,
     DupesRequest,
     IndexRequest,
     JournalRequest,
@@ -36,6 +37,7 @@ from photofind.trash.report import JournalReport, RestoreReport, TrashReport
 
 if TYPE_CHECKING:  # the indexer (numpy, PIL) is imported where a job needs it
     from photofind.indexer import Indexer
+    from photofind.library import LibraryPage
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,14 @@ def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
     meta = stored[r.hash][1] if r.hash in stored else {}
     taken, source = taken_date(meta, copies[0].mtime_ns)
     return replace(info, width=meta.get("width"), height=meta.get("height"), taken=taken, taken_from=source)
+
+
+def _browse(r: BrowseRequest, ctx: Context) -> "LibraryPage":
+    """A page of the library: catalog rows only, no vector and no file is read."""
+    from photofind.library import browse
+
+    roots = {str(p) for p in ctx.catalog.roots()} | {str(p) for p in ctx.settings.roots}
+    return browse(ctx.catalog, roots, r.folder, r.after, r.folders_after, r.photos, r.folders)
 
 
 def _activity(r: ActivityRequest, ctx: Context) -> Activity:
@@ -270,6 +280,7 @@ HANDLERS: dict[type[Request], Callable[[Any, Context], Any]] = {
     TrashRequest: _trash,
     RestoreRequest: _restore,
     JournalRequest: _journal,
+    BrowseRequest: _browse,
 }
 
 

@@ -16,6 +16,7 @@ import pytest
 from photofind.api.requests import (
     VERBS,
     ActivityRequest,
+    BrowseRequest,
     DupesRequest,
     Example,
     IndexRequest,
@@ -59,6 +60,7 @@ def examples(tmp_path: Path) -> list[Request]:
         LikeUploadRequest(data="aGVsbG8=", name="q.png", ranking=Ranking(filters=filters(tmp_path))),
         PhotoRequest(hash="cd" * 32, details=True),
         ActivityRequest(),
+        BrowseRequest(folder="/p/2023", after="/p/2023/a.jpg", folders_after="/p/2023/x", photos=12),
         StopRequest(),
         TrashRequest(groups=({"keeper": {"path": "/p/a.jpg", "hash": "ab" * 32, "bytes": 10},
                               "move": [{"path": "/p/b c.jpg", "hash": "ab" * 32, "bytes": 10}]},),
