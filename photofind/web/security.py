@@ -26,7 +26,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Each refusal names the check that refused: a user (or a developer reading a 403) must see why.
 HOST_REFUSED = "refused: this photofind page answers only to its own address (Host header check)"
 ORIGIN_REFUSED = ("refused: this {method} came from a page of another site (Origin: {origin}); photofind takes "
-                  "searches and uploads only from its own pages (Origin header check, against cross-site requests)")
+                  "searches, uploads and trash actions only from its own pages (Origin header check, against "
+                  "cross-site requests); nothing was done")
 
 
 def host_name(header: str) -> str:

@@ -55,7 +55,7 @@ def test_a_request_without_the_token_or_from_elsewhere_is_refused_and_moves_noth
         headers = {"Origin": "http://127.0.0.1:9999"}
     res = client.post("/dupes/trash", data=form, headers=headers)
     assert res.status_code == 403
-    assert "nothing was moved" in res.text or "Host header" in res.text
+    assert "nothing was moved" in res.text or "nothing was done" in res.text
     assert (lib / "copy.jpg").exists() and trash_files() == []
     res = client.post("/dupes/restore", data={"csrf": form.get("csrf", "")}, headers=headers)
     assert res.status_code == 403
