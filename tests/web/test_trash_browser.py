@@ -136,3 +136,39 @@ def test_move_selected_to_trash_and_restore_in_a_real_browser(served, browser, t
     assert in_trash() == [] and {p: sha(p) for p in before} == before
     assert str(lib / "copy.jpg") in boxes() and not browser.find_elements(By.ID, "restore")
     shot(browser, "dupes-after-restore")
+
+
+def test_a_server_killed_in_the_middle_of_a_trash_is_reconciled_when_the_next_one_starts(
+        tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 of the process that owns the store (it does the moves), between a file's move and
+    its catalog change; the next server reconciles the journal as it starts."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setenv("PHOTOFIND_MODEL", "pixel")
+    lib = make_library(tmp_path)
+    answer(config.load(), IndexRequest(paths=(str(lib.root),), model="pixel"))
+    marker = tmp_path / "paused"
+    web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0",
+                 env={"PHOTOFIND_TEST_PAUSE": f"trash-moved:2:{marker}"})
+    count = json.loads(web.cli("status", "--json").stdout)["files"]
+    asking = subprocess.Popen([sys.executable, "-m", "photofind", "dupes", "--trash", "--yes"], env=web.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert asking.poll() is None and time.monotonic() < deadline, asking.communicate()
+        time.sleep(0.05)
+    assert web.stop(signal.SIGKILL) == -signal.SIGKILL
+    asking.communicate(timeout=60)
+    assert asking.returncode != 0  # its server went away: it says so
+    assert in_trash() == ["copy.jpg", "photo_0003.jpg"]  # both moved, the second's row not yet deleted
+
+    again = Server(isolated_home, tmp_path / "web2.log", "web", "--port", "0")
+    assert json.loads(again.cli("status", "--json").stdout)["files"] == count - 2
+    (journal,) = (isolated_home / "trash-journal").glob("*.jsonl")
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [line["step"] for line in lines if line.get("reconciled")] == ["moved"]
+    assert again.cli("restore", "--yes").returncode == 0 and in_trash() == []
+    assert json.loads(again.cli("status", "--json").stdout)["files"] == count
