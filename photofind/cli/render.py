@@ -191,4 +191,6 @@ def render_dupes(report: "DupesReport") -> None:
     words = {"identical": "identical-bytes", "same": "same-picture", "edited": "edited-version (for review)",
              "loose": "visually similar (--loose: not verified tile by tile)"}
     parts = [f"{n} {words[t]}" for t, n in counts.items() if n or t in ("identical", "same")]
-    console.print(", ".join(parts) + " groups; photofind deletes nothing: remove the files you do not want yourself")
+    console.print(", ".join(parts) + " groups; "
+                  "`dupes --trash` moves all but the keeper of each identical or same-picture group to the "
+                  "trash (`photofind restore` puts them back)")

@@ -31,7 +31,7 @@ class Fingerprint:
     taken: str | None  # EXIF date (ISO 8601), when the file has one
     thumb: bytes  # THUMB x THUMB uint8 luma, the whole frame squashed to a square
     inner: str  # pHash of the frame less INNER a side (16 hex digits)
-    colour: bytes | None = None  # COLOUR x COLOUR x 3 uint8 RGB; None in stores from before schema 5
+    colour: bytes | None = None  # COLOUR x COLOUR x 3 uint8 RGB; None in stores from before schema 6
 
 
 @functools.cache

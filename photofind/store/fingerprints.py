@@ -1,6 +1,6 @@
-"""The catalog's `fingerprints` table (schema 2, colour since schema 5): per content hash, whatever
+"""The catalog's `fingerprints` table (schema 2, colour since schema 6): per content hash, whatever
 the model, what `dupes` compares (pHash, inner pHash, a 64x64 grey thumbnail, a 16x16 colour one,
-size and date). Rows from before schema 5 have no colour: `dupes` refills them like missing ones."""
+size and date). Rows from before schema 6 have no colour: `dupes` refills them like missing ones."""
 
 from __future__ import annotations
 
