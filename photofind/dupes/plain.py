@@ -19,7 +19,7 @@ import numpy as np
 from photofind.media.fingerprint import COLOUR
 
 PLAIN_DETAIL = 4.0  # grey levels of detail (std about a bilinear surface) below which pHash is noise
-PLAIN_RADIUS = 10.0  # Euclidean, grey levels over the 12 numbers: resize, JPEG q20 move them 1-4
+PLAIN_RADIUS = 4.0  # Euclidean, levels over the 12 numbers: resized + q85 copies moved them <= 1.2 (34k bench); distinct plain photos of near-equal colours sit at 7.5+
 LUMA = np.array([0.299, 0.587, 0.114])
 _xy = (np.arange(COLOUR) - (COLOUR - 1) / 2) / COLOUR
 _basis = np.stack([np.ones(COLOUR * COLOUR), np.repeat(_xy, COLOUR), np.tile(_xy, COLOUR),
