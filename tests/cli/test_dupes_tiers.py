@@ -126,7 +126,7 @@ def test_tiers_survive_the_json_round_trip_and_the_table_says_them(photos: Path,
 
 
 def test_a_store_from_before_colour_is_refilled(photos: Path, isolated_home: Path) -> None:
-    """Schema 4 (fingerprints without colour): the migration adds the column, dupes refills every
+    """Schema 4 (fingerprints without colour; 6 adds it): the migration adds the column, dupes refills every
     fingerprint from its file, and colour counts again."""
     db = sqlite3.connect(isolated_home / "catalog.sqlite")
     db.executescript("""
@@ -139,7 +139,7 @@ def test_a_store_from_before_colour_is_refilled(photos: Path, isolated_home: Pat
     """)
     db.commit()
     found = {names(g) for g in groups()}
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 6
     assert db.execute("SELECT COUNT(*) FROM fingerprints WHERE colour IS NULL").fetchone()[0] == 0
     assert frozenset({"r.jpg", "r_other_colours.jpg"}) not in found and frozenset(SAME[0]) in found
     db.close()
