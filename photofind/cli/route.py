@@ -54,7 +54,7 @@ def server_client(settings: "Settings", *, start: bool = True, creates: bool = F
     if not (creates or existed):
         return None
     client = start_server(settings)
-    client.made_store = client.started_here and not existed
+    client.made_store = client.process is not None and not existed
     return client
 
 
@@ -87,7 +87,8 @@ def start_server(settings: "Settings") -> DaemonClient:
         if client is not None:
             try:
                 client.call(PingRequest())
-                client.started_here = client.pid == proc.pid  # not a racing command's server
+                if client.pid == proc.pid:  # not a racing command's server
+                    client.process = proc
                 return client
             except DaemonError:
                 pass  # the socket is not listening yet
@@ -97,19 +98,23 @@ def start_server(settings: "Settings") -> DaemonClient:
     raise DaemonError(f"photofind serve did not answer within {START_TIMEOUT:.0f} s; see {data_dir / SERVER_LOG}")
 
 
-def stop_started_server(client: DaemonClient, data_dir: Path, wait: float = STOP_WAIT) -> None:
+def stop_started_server(client: DaemonClient, wait: float = STOP_WAIT) -> None:
     """A server started for a command whose work failed (the model could not load, Ctrl-C)
-    exits with that command instead of holding its memory until it idles out. Best effort: the
-    command's own error is what the user sees."""
+    exits with that command instead of holding its memory until it idles out: asked to stop,
+    waited for, killed if it has not gone within `wait`. The command's own error is what the
+    user sees."""
     from photofind.api.requests import StopRequest
 
+    proc: subprocess.Popen[bytes] = client.process
     try:
         client.call(StopRequest())
-    except PhotofindError:  # DaemonError, StoreBusyError: it is gone already
-        return
-    deadline = time.monotonic() + wait
-    while daemon_client(data_dir) is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    except PhotofindError:  # DaemonError, StoreBusyError: it is stopping or gone already
+        pass
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _value_of(settings: "Settings", dotted: str) -> Any:
@@ -137,8 +142,8 @@ def answer(
         try:
             return request.decode(client.call(request, on_progress))
         except BaseException:
-            if client.started_here:
-                stop_started_server(client, settings.store.data_dir)
+            if client.process is not None:
+                stop_started_server(client)
                 if client.made_store:
                     discard_unused(settings.store.data_dir)
             raise

@@ -94,7 +94,7 @@ class DaemonClient:
         self.pid = pid
         self.idle_timeout = idle_timeout
         self.command = command  # "watch" or "serve": named in errors
-        self.started_here = False  # this process started that server for its own command (route.py)
+        self.process: Any = None  # the server's Popen when this process started it for its command (route.py)
         self.made_store = False  # ... and that server created the store (there was none before)
 
     @property
