@@ -99,8 +99,8 @@ def start_server(settings: "Settings") -> DaemonClient:
 
 
 def stop_started_server(client: DaemonClient, wait: float = STOP_WAIT) -> None:
-    """A server started for a command whose work failed (the model could not load, Ctrl-C)
-    exits with that command instead of holding its memory until it idles out: asked to stop,
+    """A server started for a command whose work failed (the model could not load) exits with
+    that command instead of holding its memory until it idles out: asked to stop,
     waited for, killed if it has not gone within `wait`. The command's own error is what the
     user sees."""
     from photofind.api.requests import StopRequest
@@ -141,7 +141,7 @@ def answer(
     if client is not None:
         try:
             return request.decode(client.call(request, on_progress))
-        except BaseException:
+        except Exception:  # not Ctrl-C: a cancelled job keeps its server, which keeps what it indexed
             if client.process is not None:
                 stop_started_server(client)
                 if client.made_store:
