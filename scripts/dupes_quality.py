@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How well `dupes` tells copies from different photos, per kind of copy, beside its peers.
 
-Originals: the stamps set (real object photos on white, ~150 px; read here, never by tests),
+Originals: the stamps set (real object photos on white, ~150 px, tests/data/stamps),
 generated camera-like photos (640x480) and generated plain ones (a sky, a wall: a smooth gradient
 of one hue). Each original is edited the ways real copies are (must group as the same picture),
 the ways edited versions are (a caption, a monochrome or sepia conversion: `--edits` only), and
@@ -37,7 +37,7 @@ from photofind.dupes.verify import compare  # noqa: E402
 from photofind.media.fingerprint import THUMB, Fingerprint, fingerprint_file, hamming  # noqa: E402
 from tests.images import caption, photo as generated, plain, recolour, replace_region, tone_edit  # noqa: E402
 
-STAMPS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "stamps"
+STAMPS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stamps"  # shipped with the repo
 Edit = Callable[[Image.Image, Image.Image, int], Image.Image]
 
 
