@@ -147,7 +147,7 @@ def test_error_query_not_an_image(indexed: Path, tmp_path: Path) -> None:
 
 
 def test_error_unknown_model(indexed: Path) -> None:
-    expect_error(["like", str(indexed / "photo_0001.jpg"), "-m", "vgg"], "model.name from the command line must be one of clip, effnet-lite0, pixel (got 'vgg')")
+    expect_error(["like", str(indexed / "photo_0001.jpg"), "-m", "vgg"], "model.name from the command line must be one of clip, clip-multilingual, effnet-lite0, pixel (got 'vgg')")
 
 
 def test_error_model_with_no_vectors_names_the_one_that_has_them(indexed: Path, tmp_path: Path) -> None:
