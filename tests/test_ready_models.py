@@ -322,3 +322,43 @@ def test_the_ready_path_never_imports_torch(tiny_files: dict[str, bytes], tmp_pa
         server.close()
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# -- the CLI, for real: a first run that downloads, then no network at all -------------------
+@pytest.mark.slow
+def test_first_index_downloads_with_a_bar_then_runs_offline(tiny_files: dict[str, bytes],
+                                                            multilingual_files: dict[str, bytes],
+                                                            tmp_path: Path, isolated_home: Path) -> None:
+    from tests.e2e.test_first_run import ANSI, in_terminal
+    from tests.images import library
+
+    library(tmp_path / "photos", 3)
+    server = FakeHub({**tiny_files, **multilingual_files}, piece=1 << 14, pause=0.05)
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+    env.update(HF_HOME=str(tmp_path / "hf"), HF_ENDPOINT=server.url, PHOTOFIND_MODEL="clip",
+               PHOTOFIND_MODEL_HUB_REPO=REPO, PHOTOFIND_SERVER_AUTOSTART="false", COLUMNS="250")
+    try:
+        status, screen = in_terminal(env, "index", str(tmp_path / "photos"))
+    finally:
+        server.close()
+    assert status == 0, screen
+    assert f"downloading model {REPO} ({REPO}/visual/model.onnx)" in screen, screen
+    assert re.search(r"\d+(\.\d)?/\d+(\.\d)? [kM]B", screen), screen  # the bar's size column
+    assert "Retry" not in screen and "WARNING" not in screen
+
+    # No hub now, and HF_HUB_OFFLINE not set: the verified cache answers without the network.
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "photofind", *args], capture_output=True, text=True,
+                              env={**env, "HF_ENDPOINT": refused_url()}, timeout=120)
+
+    library(tmp_path / "query", 1)  # not indexed: `like` must run the image tower again
+    again = cli("like", str(tmp_path / "query" / "photo_0000.jpg"), "-k", "2", "--paths")
+    assert again.returncode == 0, again.stderr
+    assert len(again.stdout.splitlines()) == 2 and again.stderr == ""
+    # search needs the text tower, never fetched: one line naming the model and the hub
+    words = cli("search", "a dog on the beach")
+    assert words.returncode == 2 and len(words.stderr.strip().splitlines()) == 1, words.stderr
+    assert "textual/tokenizer.json" in words.stderr and "is not reachable" in words.stderr
+
+
+import re  # noqa: E402

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-OPEN_CLIP_RESULTS = "open_clip docs/openclip_results.csv (publisher's figure)"
+OPEN_CLIP_RESULTS = "open_clip's docs/openclip_results.csv"
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,9 @@ READY: tuple[Ready, ...] = (
           "English", (352, 254), 66.56, OPEN_CLIP_RESULTS, None),
     Ready("clip-multilingual", "immich-app/XLM-Roberta-Base-ViT-B-32__laion5b_s13b_b90k",
           "xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k", 512,
-          "~100 languages (XLM-RoBERTa's), e.g. Vietnamese, Spanish, Japanese", (352, 1113), 62.36,
+          "~100 (XLM-RoBERTa's: vi, es, ja …)", (352, 1113), 62.36,
           OPEN_CLIP_RESULTS, None),
-    Ready("effnet-lite0", "", "efficientnet-lite0", "imagenet", 1280, "none (no text tower: photos only)",
+    Ready("effnet-lite0", "", "efficientnet-lite0", "imagenet", 1280, "none: photos only",
           (19, 0), None, "no text tower, so no zero-shot figure", None, extra="offline"),
 )
 

@@ -172,7 +172,8 @@ def probe_meta(f: HubFile, endpoint: str, model: str, advice: str, timeout: floa
     worker = threading.Thread(target=ask, name="photofind-hub-probe", daemon=True)
     worker.start()
     worker.join(timeout)
-    cannot = f"could not download model {model}: the Hugging Face hub at {endpoint} is not reachable"
+    cannot = (f"could not download model {model} ({f.repo_id}/{f.filename}): the Hugging Face hub at {endpoint} "
+              f"is not reachable")
     if worker.is_alive():
         raise ModelUnavailableError(f"{cannot} (no answer within {timeout:g} s); {advice}")
     if "error" in answer:
