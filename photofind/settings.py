@@ -92,7 +92,8 @@ class ModelSettings:
     )
     hub_repo: str = key(
         "", "A hub repository of ready ONNX files in Immich's layout (e.g. immich-app/ViT-B-16__openai) to "
-        "use instead of the catalogue's; no torch needed. See docs/models.md.",
+        "use instead of the catalogue's; no torch needed. \"local\": no ready files, export open_clip's "
+        "weights here (pip install 'photofind[torch]'). See docs/models.md.",
     )
     device: str = key('auto', '"auto" (CUDA when torch sees a GPU), "cpu" or "cuda". (flag --device)',
                       choices=DEVICES)

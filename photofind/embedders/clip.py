@@ -71,6 +71,8 @@ class ClipEmbedder(OnnxPath, Embedder):
     @property
     def ready_repo(self) -> str | None:
         """The hub repository of ready ONNX files this embedder uses, or None (open_clip's path)."""
+        if self.hub_repo == LOCAL:
+            return None
         if self.hub_repo:
             return self.hub_repo
         if self.runtime != "onnx" or self.checkpoint or self.clip_config:
@@ -117,7 +119,7 @@ class ClipEmbedder(OnnxPath, Embedder):
         self._load_torch()
 
     def _label(self) -> str:
-        return f"{self.model_name}/{self.pretrained}" if not self.hub_repo else self.hub_repo
+        return self.hub_repo if self.hub_repo and self.hub_repo != LOCAL else f"{self.model_name}/{self.pretrained}"
 
     def _check_files(self) -> None:
         if self.clip_config and not Path(self.clip_config).is_file():
@@ -314,6 +316,7 @@ class ClipEmbedder(OnnxPath, Embedder):
             return l2_normalize(self._model.encode_text(tokens).float().cpu().numpy())
 
 
+LOCAL = "local"  # model.hub_repo: no ready files; open_clip's weights, exported here (the torch extra)
 TOKENIZER = "tokenizer.json"  # the local export's CLIP BPE tokenizer, beside its text tower
 
 

