@@ -21,6 +21,7 @@ def export_immich_repo(model: Any, model_config: dict[str, Any], repo_id: str,
     import open_clip
     import torch
 
+    torch.backends.mha.set_fastpath_enabled(False)  # as Immich's exporter: the fused kernel has no ONNX form
     model = model.eval()
     side = model_config["vision_cfg"]["image_size"]
     context = model_config["text_cfg"].get("context_length", 77)

@@ -362,3 +362,40 @@ def test_first_index_downloads_with_a_bar_then_runs_offline(tiny_files: dict[str
 
 
 import re  # noqa: E402
+
+
+# -- photofind models -----------------------------------------------------------------------
+def test_models_lists_each_model_and_what_is_downloaded(tiny_files: dict[str, bytes], hub: FakeHub) -> None:
+    """The catalogue's default repository served with the tiny files: `models` follows the cache."""
+    from typer.testing import CliRunner
+
+    from photofind.cli.app import app
+    from photofind.embedders.catalog import ready as catalog_entry
+
+    default = catalog_entry("clip")
+    assert default is not None
+    hub.files.update({k.replace(REPO, default.repo): v for k, v in tiny_files.items()})
+
+    def listed() -> dict[str, dict[str, Any]]:
+        done = CliRunner().invoke(app, ["models", "--json"], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return {row["name"]: row for row in json.loads(done.stdout)}
+
+    before = listed()
+    assert {"clip", "clip-multilingual", "effnet-lite0"} <= set(before)
+    assert before["clip"]["downloaded"] == "no" and before["clip"]["current"]
+    assert "English" in before["clip"]["languages"] and "vi" in before["clip-multilingual"]["languages"]
+    assert before["clip"]["imagenet_zero_shot"] and "openclip_results" in before["clip"]["accuracy_source"]
+    assert before["effnet-lite0"]["dim"] == 1280
+
+    embedder = ClipEmbedder(device="cpu")  # the default model: its ready files, from the catalogue
+    assert embedder.ready_repo == default.repo
+    embedder.embed(photos()[:1])
+    assert listed()["clip"]["downloaded"] == "image tower only"
+    embedder.embed_texts(["a dog"])
+    after = listed()["clip"]
+    files = [v for k, v in hub.files.items() if k.startswith(default.repo + "/")]
+    assert after["downloaded"] == "yes" and after["download_exact"]
+    assert after["download_mb"] == round(sum(len(v) for v in files) / 1e6, 1)
+    table = CliRunner().invoke(app, ["models"], catch_exceptions=False, env={"COLUMNS": "200"}).stdout
+    assert "clip-multilingual" in table and "publishers' figures" in table
