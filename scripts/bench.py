@@ -333,8 +333,9 @@ def main() -> None:
     p.add_argument("--light", action="store_true", help="only: the light install against the torch install: size, "
                    "install time, first run, images/s, start-up (scripts/bench_light.py; extra arguments go to it)")
     args, rest = p.parse_known_args()
-    if args.light:
-        raise SystemExit(subprocess.call([sys.executable, str(Path(__file__).with_name("bench_light.py")), *rest]))
+    if args.light:  # every other argument is bench_light's (some share a name with this script's)
+        passed = [a for a in sys.argv[1:] if a != "--light"]
+        raise SystemExit(subprocess.call([sys.executable, str(Path(__file__).with_name("bench_light.py")), *passed]))
     if rest:
         p.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.cli:
