@@ -166,7 +166,7 @@ def test_error_reindex_with_nothing_indexed() -> None:
 def test_error_offline_clip_download(tmp_path: Path) -> None:
     root = tmp_path / "p"
     library(root, 2)
-    expect_error(["index", str(root)], "could not download CLIP weights")
+    expect_error(["index", str(root)], "could not download model ViT-B-32/laion2b_s34b_b79k")
 
 
 def test_error_bad_config(tmp_path: Path) -> None:
