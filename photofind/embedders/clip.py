@@ -109,7 +109,10 @@ class ClipEmbedder(OnnxPath, Embedder):
             from photofind.embedders.ready_clip import ReadyClip
 
             providers = providers_for(self._requested_device)
-            self._ready = ReadyClip(repo, self._label(), lambda path: make_session(path, providers))
+            # Immich's files take one row at a time: on the CPU, rows side by side, one thread each
+            workers = 1 if providers[0] != "CPUExecutionProvider" else max(1, os.cpu_count() or 1)
+            threads = 1 if workers > 1 else 0
+            self._ready = ReadyClip(repo, self._label(), lambda path: make_session(path, providers, threads), workers)
             self._dim = self._ready.dim
             return
         self._check_files()

@@ -10,7 +10,9 @@ The layout is Immich's (immich-app/immich, machine-learning/: `export/.../opencl
     textual/tokenizer.json           Hugging Face tokenizers' file
     textual/tokenizer_config.json    its pad token
 
-Immich exports with a batch of 1, so a batch runs row by row unless the file takes more. Each
+Immich exports with a batch of 1, so a batch runs row by row unless the file takes more: on the
+CPU, rows run side by side on one session, one thread each (measured here, scripts/bench_light.py
+and docs/models.md: 2-3x the rows/s of one row at a time on all cores). Each
 tower downloads when first needed (`index` never fetches the text tower, `search` never the
 image tower), is verified (hub_fetch), loaded once as a check, and its output size checked
 against config.json's embed_dim before any vector is stored.
@@ -36,10 +38,12 @@ TEXT_FILES = ("textual/tokenizer.json", "textual/tokenizer_config.json", "textua
 
 
 class ReadyClip:
-    def __init__(self, repo: str, model: str, session: Callable[[Path], Any]) -> None:
+    def __init__(self, repo: str, model: str, session: Callable[[Path], Any], workers: int = 1) -> None:
         self.repo = repo
         self.model = model  # how messages name it
         self._session = session
+        self.workers = workers  # rows run side by side (sessions opened with one thread each)
+        self._pool: Any = None
         self._lock = threading.Lock()
         self.config: dict[str, Any] = json.loads(self._fetch("config.json").read_text(encoding="utf-8"))
         self.dim = int(self.config["embed_dim"])
@@ -95,15 +99,24 @@ class ReadyClip:
             return session
         raise AssertionError("unreachable")
 
+    def _map(self) -> Any:
+        if self.workers <= 1:
+            return map
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="photofind-onnx-row")
+        return self._pool.map
+
     def embed_images(self, batch: np.ndarray) -> np.ndarray:
-        return run(self.image_tower(), batch)
+        return run(self.image_tower(), batch, mapper=self._map())
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         session = self.text_tower()
-        return run(session, self.tokenizer(list(texts)))
+        return run(session, self.tokenizer(list(texts)), self.tokenizer.pad_id, self._map())
 
 
-def run(session: Any, x: np.ndarray) -> np.ndarray:
+def run(session: Any, x: np.ndarray, pad_id: int = 0, mapper: Any = map) -> np.ndarray:
     """Rows from a tower, fed as its input wants: its dtype, and one row at a time where the file
     has a fixed batch of 1 (Immich's exports)."""
     first = session.get_inputs()[0]
@@ -116,12 +129,12 @@ def run(session: Any, x: np.ndarray) -> np.ndarray:
     def feed(rows: np.ndarray) -> dict[str, np.ndarray]:
         inputs = {names[0]: rows}
         if "attention_mask" in names:  # Multilingual-CLIP's text towers take a mask too
-            inputs["attention_mask"] = (rows != 0).astype(rows.dtype)
+            inputs["attention_mask"] = (rows != pad_id).astype(rows.dtype)
         return inputs
 
     batch = first.shape[0] if first.shape else None
     if isinstance(batch, int) and batch == 1 and len(x) != 1:
-        return np.concatenate([session.run(None, feed(x[i:i + 1]))[0] for i in range(len(x))])
+        return np.concatenate(list(mapper(lambda i: session.run(None, feed(x[i:i + 1]))[0], range(len(x)))))
     return np.asarray(session.run(None, feed(x))[0])
 
 
