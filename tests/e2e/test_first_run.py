@@ -73,7 +73,7 @@ def test_no_hub_is_one_line_within_seconds(photos: Path, hub_env: dict[str, str]
     assert said[0].startswith("photofind: could not download model ViT-B-32/laion2b_s34b_b79k"), said
     assert f"{env['HF_ENDPOINT']} is not reachable" in said[0]
     assert "set model.checkpoint" in said[0] and "--model effnet-lite0" in said[0]
-    assert took < 15, f"took {took:.1f} s"  # it took 98 s (95 lines of retries) before
+    assert took < 30, f"took {took:.1f} s"  # it took 98 s (95 lines of retries) before; 7.3 s in the light venv
     assert done.stdout == ""
     if server:  # the job ran in `photofind serve`, which stays up and quiet about it
         assert StoreLock(isolated_home).owner().get("command") == "serve"
