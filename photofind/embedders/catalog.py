@@ -17,6 +17,11 @@ from dataclasses import dataclass
 OPEN_CLIP_RESULTS = "open_clip's docs/openclip_results.csv"
 
 
+# `index` images/s of the ready ViT-B-32 files, scripts/bench.py --light, 2026-12-06, a 2-vCPU VM
+# under a load average of ~11 from other jobs (docs/models.md): a quiet machine is several times faster.
+IMAGES_PER_S = 0.7
+
+
 @dataclass(frozen=True)
 class Ready:
     name: str  # photofind's model name (--model)
@@ -34,11 +39,11 @@ class Ready:
 
 READY: tuple[Ready, ...] = (
     Ready("clip", "immich-app/ViT-B-32__laion2b-s34b-b79k", "ViT-B-32", "laion2b_s34b_b79k", 512,
-          "English", (352, 254), 66.56, OPEN_CLIP_RESULTS, None),
+          "English", (352, 254), 66.56, OPEN_CLIP_RESULTS, IMAGES_PER_S),
     Ready("clip-multilingual", "immich-app/XLM-Roberta-Base-ViT-B-32__laion5b_s13b_b90k",
           "xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k", 512,
           "~100 (XLM-RoBERTa's: vi, es, ja …)", (352, 1113), 62.36,
-          OPEN_CLIP_RESULTS, None),
+          OPEN_CLIP_RESULTS, IMAGES_PER_S),  # the same ViT-B-32 image tower
     Ready("effnet-lite0", "", "efficientnet-lite0", "imagenet", 1280, "none: photos only",
           (19, 0), None, "no text tower, so no zero-shot figure", None, extra="offline"),
 )
