@@ -226,9 +226,7 @@ def search_text(
     from photofind.combined import check_weights, image_parts, mix
 
     if not embedder.supports_text:
-        raise InputError(
-            f"{embedder.id} has no text tower; text search needs one of: {', '.join(text_models())} (--model clip)"
-        )
+        raise InputError(no_text_tower(embedder.id))
     if not text.strip():
         raise InputError("give some words to search for")
     asked = [(p.expanduser().resolve(), w) for p, w in examples]
@@ -239,6 +237,15 @@ def search_text(
     vector = mix([words, *parts], [embedder.embed_texts([text])[0], *vecs])
     return _answer(text, vector, catalog, vectors, embedder, ranking, total=total, parts=[words, *parts],
                    is_text=True)
+
+
+def no_text_tower(model_id: str) -> str:
+    """Said once, with the one way forward: `search` with a model that has no text tower."""
+    names = text_models()
+    return (f"{model_id} has no text tower, so it cannot search by words; only {' or '.join(names)} can. "
+            f"Add its vectors to this library once with: photofind reindex --model {names[0]} (it downloads "
+            "CLIP's weights, about 600 MB; with no network, set model.checkpoint to a local CLIP weights file "
+            "first). Until then, search by example: photofind like IMAGE")
 
 
 def _no_vectors_message(vectors: VectorStore) -> str:

@@ -4,7 +4,7 @@ behaves the same wherever it runs; only who owns the store differs."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -53,11 +53,23 @@ class Context:
     def vectors(self, embedder: Embedder) -> VectorStore:
         return self.store.vectors(embedder.id, self.settings.index.space)
 
+    def model_name(self, requested: str | None) -> str:
+        """The model a request names; None (no flag, env or config named one): the library's
+        own, and this answerer's configured model only for a library with no vectors yet."""
+        if requested:
+            return requested
+        from photofind.library_model import library_model
+
+        return library_model(self.catalog) or self.models.settings.name
+
+    def embedder(self, requested: str | None) -> Embedder:
+        return self.models.get(self.model_name(requested))
+
 
 def _like(r: LikeRequest, ctx: Context) -> QueryResult:
     from photofind.search import like
 
-    embedder = ctx.models.get(r.model)
+    embedder = ctx.embedder(r.model)
     return like(Path(r.image), ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
                 max_pixels=ctx.settings.index.max_pixels, weight=r.weight,
                 examples=[(Path(e.path), e.weight) for e in r.examples])
@@ -66,7 +78,7 @@ def _like(r: LikeRequest, ctx: Context) -> QueryResult:
 def _like_stored(r: LikeStoredRequest, ctx: Context) -> QueryResult:
     from photofind.search import like_stored
 
-    embedder = ctx.models.get(r.model)
+    embedder = ctx.embedder(r.model)
     return like_stored(r.hash, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking)
 
 
@@ -80,7 +92,7 @@ def _like_upload(r: LikeUploadRequest, ctx: Context) -> QueryResult:
         data = base64.b64decode(r.data, validate=True)
     except (binascii.Error, ValueError):
         raise InputError("the uploaded image is not valid base64") from None
-    embedder = ctx.models.get(r.model)
+    embedder = ctx.embedder(r.model)
     return like_upload(data, r.name, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
                        max_pixels=ctx.settings.index.max_pixels)
 
@@ -101,7 +113,7 @@ def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
 
     from photofind.search import taken_date
 
-    stored = ctx.vectors(ctx.models.get(r.model)).get([r.hash])
+    stored = ctx.vectors(ctx.embedder(r.model)).get([r.hash])
     meta = stored[r.hash][1] if r.hash in stored else {}
     taken, source = taken_date(meta, copies[0].mtime_ns)
     return replace(info, width=meta.get("width"), height=meta.get("height"), taken=taken, taken_from=source)
@@ -114,25 +126,36 @@ def _activity(r: ActivityRequest, ctx: Context) -> Activity:
 def _search(r: SearchRequest, ctx: Context) -> QueryResult:
     from photofind.search import search_text
 
-    embedder = ctx.models.get(r.model)
-    return search_text(r.text, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
-                       examples=[(Path(e.path), e.weight) for e in r.examples],
-                       max_pixels=ctx.settings.index.max_pixels)
+    from photofind.embedders.weights import OFFLINE_MODEL
+    from photofind.errors import ModelUnavailableError
+
+    embedder = ctx.embedder(r.model)
+    try:
+        return search_text(r.text, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
+                           examples=[(Path(e.path), e.weight) for e in r.examples],
+                           max_pixels=ctx.settings.index.max_pixels)
+    except ModelUnavailableError as exc:  # the offline model has no text tower: not a way out here
+        raise ModelUnavailableError(str(exc).replace(OFFLINE_MODEL, "")) from None
 
 
 def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
     from photofind.dupes import find_dupes
 
-    embedder = ctx.models.get(r.model)
+    embedder = ctx.embedder(r.model)
     return find_dupes(ctx.catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance, loose=r.loose)
 
 
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:
     from photofind.status import collect_status
 
-    embedder = ctx.models.get(r.model)
-    return collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, embedder.id,
-                          getattr(embedder, "runtime", None))
+    embedder = ctx.embedder(r.model)
+    report = collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, embedder.id,
+                            getattr(embedder, "runtime", None))
+    if r.model:
+        return report
+    from photofind.library_model import library_model
+
+    return replace(report, model_from="library" if library_model(ctx.catalog) else "default")
 
 
 def _index(r: IndexRequest, ctx: Context) -> IndexReport:
@@ -144,13 +167,13 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
     if not roots:
         raise InputError("no folders are indexed yet; run: photofind index PATH")
     if ctx.indexer_for is not None:
-        indexer = ctx.indexer_for(r.model)
+        indexer = ctx.indexer_for(ctx.model_name(r.model))
     else:
         from photofind.indexer import Indexer
         from photofind.scanner import PathFilter
         from photofind.web.thumbs import collector
 
-        embedder = ctx.models.get(r.model)
+        embedder = ctx.embedder(r.model)
         s = ctx.settings
         indexer = Indexer(catalog, ctx.vectors(embedder), embedder,
                           path_filter=PathFilter(s.extensions, s.exclude), batch_size=s.model.batch_size,

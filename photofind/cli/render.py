@@ -129,6 +129,14 @@ def _size(n: int) -> str:
 MAX_ROOTS_SHOWN = 12  # up to 12 roots are listed; past that 10 and a count (--json has them all)
 
 
+# Why status names its model (StatusReport.model_from); anything else is where it was set.
+MODEL_FROM = {
+    "library": "the library's model (it was indexed with it; no --model, PHOTOFIND_MODEL or config names one)",
+    "default": "the default model (nothing is indexed yet)",
+    "--model": "from --model",
+}
+
+
 def render_status(s: StatusReport) -> None:
     console.print(_path_line("store      ", s.data_dir, f" ({_size(s.store_bytes)})"))
     if s.readable_by_others:
@@ -139,7 +147,9 @@ def render_status(s: StatusReport) -> None:
                     + f"; run: chmod -R go= {shlex.quote(s.data_dir)}")
         console.print(line, soft_wrap=True)
     console.print(f"model      {s.model}" + (f" (runtime {s.runtime})" if s.runtime else "")
-                  + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""))
+                  + f"; {MODEL_FROM.get(s.model_from, f'from {s.model_from}')}"
+                  + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""),
+                  soft_wrap=True)
     console.print(f"last index {s.last_index or 'never'}")
     console.print(f"files      {s.files} indexed, {s.unique_images} unique images, {sum(s.skipped.values())} skipped")
     console.print("roots")

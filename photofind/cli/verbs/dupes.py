@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from photofind.cli.common import HasRoot, handles_errors, load_settings, model_flags
+from photofind.cli.common import HasRoot, handles_errors, load_settings, model_flags, requested_model
 
 
 @handles_errors
@@ -14,7 +14,7 @@ def dupes(ctx: HasRoot, near: bool, max_distance: int, loose: bool, model: Optio
     from photofind.cli.route import answer, server_client
 
     settings = load_settings(ctx, **model_flags(model))
-    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, model=settings.model.name)
+    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, model=requested_model(settings))
     report = answer(settings, request, client=server_client(settings))
     if as_json:
         print(dumps(report.to_json()))

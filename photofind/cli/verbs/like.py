@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
-from photofind.cli.common import HasRoot, err_console, filters_from, handles_errors, load_settings, model_flags
+from photofind.cli.common import (HasRoot, err_console, filters_from, handles_errors, load_settings, model_flags,
+                                  requested_model)
 
 if TYPE_CHECKING:
     from photofind.api.requests import RankedRequest
@@ -31,11 +32,11 @@ def ask(
     ranking = Ranking(k, metric, exact, filters_from(since, until, within, min_score))
     client = server_client(settings)
     if not err_console.is_terminal:
-        return answer(settings, make(ranking, settings.model.name), client=client)
+        return answer(settings, make(ranking, requested_model(settings)), client=client)
     from photofind.cli.downloads import download_bar
 
     with download_bar() as on_progress:  # drawn only if the model's weights download
-        return answer(settings, make(ranking, settings.model.name), client=client, on_progress=on_progress)
+        return answer(settings, make(ranking, requested_model(settings)), client=client, on_progress=on_progress)
 
 
 def _examples(images: list[str], avoid: Optional[list[str]]) -> list[tuple[Path, float]]:
