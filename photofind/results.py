@@ -57,6 +57,8 @@ class QueryResult:
     # What the query vector was made of, with weights; one part for a plain query.
     parts: list[QueryPart] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)  # the indexed folders: tables show paths within them
+    # no matches: why, e.g. "0 of 1,240 photos taken since 2027-01-01"; None when there are some
+    empty_reason: str | None = None
 
     @property
     def combined(self) -> bool:

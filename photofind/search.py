@@ -18,7 +18,7 @@ import numpy as np
 from photofind.store.catalog import Catalog
 from photofind.embedders import text_models
 from photofind.embedders.base import Embedder
-from photofind.errors import InputError, NoIndexError
+from photofind.errors import InputError, NoIndexError, NotAnImageError
 from photofind.filters import Filters
 from photofind.ranking import Ranking
 from photofind.media.hashing import sha256_file
@@ -49,7 +49,10 @@ def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixel
     stored = vectors.get([digest])
     if digest in stored:
         return stored[digest][0], digest, True
-    image, _ = open_image(path, embedder.input_size, max_pixels)  # NotAnImageError is an InputError
+    try:
+        image, _ = open_image(path, embedder.input_size, max_pixels)
+    except NotAnImageError as exc:  # the reason alone ("unknown format") does not say which file
+        raise NotAnImageError(f"{path}: {exc}") from None
     return embedder.embed([image])[0], digest, False
 
 
@@ -168,7 +171,16 @@ def _answer(
     return QueryResult(
         query, embedder.id, metric, HIGHER_IS_BETTER[metric], ranking.exact or metric not in CHROMA_METRICS,
         was_indexed, matches, query_is_text=is_text, parts=parts, roots=[str(r) for r in catalog.roots()],
+        empty_reason=None if matches else why_empty(ranking.filters, HIGHER_IS_BETTER[metric], catalog.counts()[0]),
     )
+
+
+def why_empty(filters: Filters, higher_is_better: bool, photos: int) -> str:
+    """Why a query found nothing: "0 of 1,240 photos taken since 2027-01-01", or that the only
+    photos indexed are the query's own."""
+    if not filters.active:
+        return f"the {photos:,} indexed photo{'s' if photos != 1 else ''} are all the query's own"
+    return f"0 of {photos:,} photo{'s' if photos != 1 else ''} {filters.describe(higher_is_better)}"
 
 
 def like(

@@ -85,13 +85,22 @@ def print_paths(result: QueryResult) -> None:
     out.flush()
 
 
+def no_match_line(result: QueryResult) -> str:
+    """`no photo matches a.jpg: 0 of 1,240 photos taken since 2027-01-01`: an empty answer says so."""
+    return f"no photo matches {result.description() or result.query}: {result.empty_reason or 'nothing indexed'}"
+
+
 def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = None, preview: bool = False,
                grid: Optional[Path] = None, open_grid: bool = False, paths_only: bool = False) -> None:
     """A `like` or `search` answer, the same way whether it came from the daemon or this process."""
     if paths_only:
         print_paths(result)
+        if not result.matches:  # stdout stays empty for the pipe: the reason goes to the terminal
+            err_console.print(no_match_line(result), soft_wrap=True, markup=False)
     elif as_json:
         print(dumps(result.to_json()))
+    elif not result.matches:
+        console.print(no_match_line(result), soft_wrap=True, markup=False)
     else:
         console.print(like_table(result))
         if preview and result.matches:
@@ -115,7 +124,8 @@ def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = Non
         contact_sheet(like_tiles(result.query, result.matches, result.metric, images), grid, queries=len(images) or 1)
         err_console.print(f"grid written to {grid}", soft_wrap=True)
         if open_grid and not open_in_viewer(grid):
-            err_console.print("no image viewer found (xdg-open); open the file yourself", soft_wrap=True)
+            err_console.print(f"--open: no image viewer on this machine (no display, or no xdg-open); open {grid} "
+                              "yourself", soft_wrap=True, markup=False)
 
 
 def _size(n: int) -> str:

@@ -91,7 +91,7 @@ class Daemon:
             self.context = Context(store, self.reader, self.settings, self.models, indexer_for=self.indexer_for,
                                    activity=lambda: self.activity.snapshot(len(self.follower or [])))
             sock = socket_path(store.data_dir)
-            server = SocketServer(sock, self.dispatch)
+            server = SocketServer(sock, self.logged_dispatch)
             threading.Thread(target=server.serve_forever, name="photofind-socket", daemon=True).start()
             web = None
             self._install_signals()
@@ -261,6 +261,22 @@ class Daemon:
                     InputError(f"photofind {self.command} is stopping; run the command again"))
 
     # -- requests from the socket -------------------------------------------------------------
+    def logged_dispatch(self, request: Request, emit: Emit, gone: threading.Event) -> Any:
+        """A socket request; with -v (DEBUG), one line each: the verb, how it ended, how long."""
+        if not log.isEnabledFor(logging.DEBUG):
+            return self.dispatch(request, emit, gone)
+        started, outcome = time.perf_counter(), "answered"
+        try:
+            return self.dispatch(request, emit, gone)
+        except PhotofindError as exc:
+            outcome = f"refused ({exc})"
+            raise
+        except BaseException as exc:
+            outcome = f"failed ({type(exc).__name__})"
+            raise
+        finally:
+            log.debug("request %s: %s in %.0f ms", request.verb, outcome, (time.perf_counter() - started) * 1000)
+
     def dispatch(self, request: Request, emit: Emit, gone: threading.Event) -> Any:
         """Answer one socket request; runs on that connection's thread."""
         with self._busy_lock:
