@@ -102,7 +102,7 @@ class Daemon:
                     self.follower = Follower(self.settings.watch, self.path_filter)
                     self.follower.add(self.roots)
                     log.info("watching %s with %s; socket %s (pid %d)", ", ".join(map(str, self.roots)),
-                             self.models.get().id, sock, os.getpid())
+                             self.models.get(self.watched_model()).id, sock, os.getpid())
                 elif self.idle_seconds is None:  # photofind web: until stopped
                     log.info("serving %s; socket %s (pid %d)", store.data_dir, sock, os.getpid())
                 else:
@@ -142,9 +142,19 @@ class Daemon:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
 
+    def watched_model(self) -> str:
+        """What `watch` indexes with: the model a flag, env or config names, else the library's
+        own (the one it was indexed with), so that `index --model effnet-lite0` then a plain
+        `watch` goes on with effnet-lite0 instead of asking for CLIP's weights."""
+        if self.settings.sources.get("model.name", "default") != "default":
+            return self.settings.model.name
+        from photofind.library_model import library_model
+
+        return library_model(self.store.catalog) or self.settings.model.name
+
     def indexer_for(self, name: str | None = None) -> Indexer:
-        """One indexer per model, sharing the write lock and the stop event."""
-        embedder = self.models.get(name)
+        """One indexer per model (None: the watched one), sharing the write lock and the stop event."""
+        embedder = self.models.get(name or self.watched_model())
         if embedder.id not in self.indexers:
             index = self.settings.index
             self.indexers[embedder.id] = Indexer(

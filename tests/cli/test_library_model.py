@@ -77,3 +77,29 @@ def test_the_most_recently_indexed_model_answers(tmp_path: Path, env: dict[str, 
     assert json.loads(cli(env, "like", str(photos[0]), "--json").stdout)["model"] == "effnet-lite0-imagenet"
     assert cli(env, "reindex", "-m", "pixel").returncode == 0
     assert json.loads(cli(env, "like", str(photos[0]), "--json").stdout)["model"] == "pixel-32"
+
+
+def test_watch_goes_on_with_the_library_model(tmp_path: Path, env: dict[str, str], isolated_home: Path) -> None:
+    if env["PHOTOFIND_SERVER_AUTOSTART"] == "true":
+        pytest.skip("watch is the server itself")
+    from tests.images import save, scene
+    from tests.waiting import catalog_rows, wait_until
+
+    root = tmp_path / "photos"
+    library(root, 3)
+    assert cli(env, "index", str(root), "-m", "pixel").returncode == 0
+    log = tmp_path / "watch.log"
+    with log.open("w") as out:
+        watch = subprocess.Popen([PY, "-m", "photofind", "watch"], env={**env, "PHOTOFIND_WATCH_SETTLE_SECONDS": "0.5"},
+                                 stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: "following changes" in log.read_text() or watch.poll() is not None, timeout=60,
+                   what="watch up")
+        assert "with pixel-32" in log.read_text(), log.read_text()  # it asked for CLIP's weights before
+        save(scene(99), root / "new.jpg")
+        wait_until(lambda: catalog_rows(isolated_home / "catalog.sqlite") == 4 and "embedded" in log.read_text(),
+                   timeout=60, what="the new photo indexed")
+    finally:
+        watch.send_signal(signal.SIGTERM)
+        assert watch.wait(timeout=30) == 0, log.read_text()
+    assert "clip" not in log.read_text().lower()
