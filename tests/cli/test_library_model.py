@@ -103,3 +103,27 @@ def test_watch_goes_on_with_the_library_model(tmp_path: Path, env: dict[str, str
         watch.send_signal(signal.SIGTERM)
         assert watch.wait(timeout=30) == 0, log.read_text()
     assert "clip" not in log.read_text().lower()
+
+
+def test_the_web_page_uses_the_library_model(tmp_path: Path, env: dict[str, str]) -> None:
+    import re
+    import urllib.request
+
+    from tests.waiting import wait_until
+
+    library(tmp_path / "photos", 3)
+    assert cli(env, "index", str(tmp_path / "photos"), "-m", "pixel").returncode == 0
+    log = tmp_path / "web.log"
+    with log.open("w") as out:
+        web = subprocess.Popen([PY, "-m", "photofind", "web", "--port", "0"], env=env, stdout=out,
+                               stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: "web page: http" in log.read_text() or web.poll() is not None, timeout=60, what="web up")
+        url = re.search(r"web page: (http://\S+)", log.read_text())
+        assert url is not None, log.read_text()
+        status = urllib.request.urlopen(url.group(1) + "status", timeout=60).read().decode()
+        assert '<dd id="model">pixel-32' in status  # the page asked with CLIP before
+        assert "the pixel model has no text tower" in status  # words off: said for the library's model
+    finally:
+        web.send_signal(signal.SIGTERM)
+        web.wait(timeout=30)
