@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 
 from photofind import __version__
-from photofind.cli import dupes_cmd, eval_cmd, index_cmd, like_cmd, service_cmd, status_cmd, watch_cmd, web_cmd
+from photofind.cli import (dupes_cmd, eval_cmd, index_cmd, like_cmd, restore_cmd, service_cmd, status_cmd, watch_cmd,
+                           web_cmd)
 from photofind.cli.common import GlobalOptions, show_core_warnings
 
 app = typer.Typer(
@@ -52,6 +53,7 @@ app.command("like")(like_cmd.like)
 app.command("search")(like_cmd.search)
 app.command("status")(status_cmd.status)
 app.command("dupes")(dupes_cmd.dupes)
+app.command("restore")(restore_cmd.restore)
 app.command("eval")(eval_cmd.eval_)
 app.command("watch")(watch_cmd.watch)
 app.command("web")(web_cmd.web)

@@ -17,9 +17,16 @@ def dupes(
     max_distance: int = typer.Option(MAX_DISTANCE, "--max-distance", help="Near: most pHash bits (of 64) that may differ."),
     loose: bool = typer.Option(False, "--loose", help="Near: the pHash test alone, without the tile-by-tile check: "
                                "groups visually similar photos, not only true copies."),
+    trash: bool = typer.Option(False, "--trash", help="Move every file but the keeper of each identical or "
+                               "same-picture group to the desktop trash (asks first; undo: photofind restore)."),
+    keep: Optional[str] = typer.Option(None, "--keep", help="Which file of a group to keep: largest, oldest, newest "
+                                       "or shortest-path (default: most pixels, then oldest)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="With --trash: do not ask."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what --trash would move, and move nothing."),
     model: Optional[str] = options.MODEL,
     as_json: bool = options.JSON,
 ) -> None:
     """List duplicate photos: identical files, and the same photo resized, re-encoded or lightly
-    cropped, verified tile by tile (--loose: visually similar)."""
+    cropped, verified tile by tile (--loose: visually similar). --trash moves the extra copies
+    to the desktop trash."""
     verbs.dupes(**locals())

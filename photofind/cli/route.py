@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from photofind.daemon.protocol import DaemonClient
-from photofind.errors import DaemonError
+from photofind.errors import DaemonError, PhotofindError
+from photofind.store.discard import discard_unused
 from photofind.store.layout import store_exists
 from photofind.store.lock import SERVERS, StoreLock
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 SERVER_LOG = "server.log"
 START_TIMEOUT = 120.0  # a server waits out a short command's lock, then opens Chroma
+STOP_WAIT = 10.0  # a server asked to stop exits within its stop deadline (photofind.daemon.stopping)
 
 
 def daemon_client(data_dir: Path) -> DaemonClient | None:
@@ -46,9 +48,14 @@ def server_client(settings: "Settings", *, start: bool = True, creates: bool = F
     none runs and there is a store to serve (or the command `creates` one). None: answer here."""
     data_dir = settings.store.data_dir
     client = daemon_client(data_dir)
-    if client is not None or not (start and settings.server.autostart) or not (creates or store_exists(data_dir)):
+    if client is not None or not (start and settings.server.autostart):
         return client
-    return start_server(settings)
+    existed = store_exists(data_dir)
+    if not (creates or existed):
+        return None
+    client = start_server(settings)
+    client.made_store = client.process is not None and not existed
+    return client
 
 
 def start_server(settings: "Settings") -> DaemonClient:
@@ -80,6 +87,8 @@ def start_server(settings: "Settings") -> DaemonClient:
         if client is not None:
             try:
                 client.call(PingRequest())
+                if client.pid == proc.pid:  # not a racing command's server
+                    client.process = proc
                 return client
             except DaemonError:
                 pass  # the socket is not listening yet
@@ -87,6 +96,25 @@ def start_server(settings: "Settings") -> DaemonClient:
             raise DaemonError(f"photofind serve could not start: {_last_line(data_dir / SERVER_LOG)}")
         time.sleep(0.05)
     raise DaemonError(f"photofind serve did not answer within {START_TIMEOUT:.0f} s; see {data_dir / SERVER_LOG}")
+
+
+def stop_started_server(client: DaemonClient, wait: float = STOP_WAIT) -> None:
+    """A server started for a command whose work failed (the model could not load) exits with
+    that command instead of holding its memory until it idles out: asked to stop,
+    waited for, killed if it has not gone within `wait`. The command's own error is what the
+    user sees."""
+    from photofind.api.requests import StopRequest
+
+    proc: subprocess.Popen[bytes] = client.process
+    try:
+        client.call(StopRequest())
+    except PhotofindError:  # DaemonError, StoreBusyError: it is stopping or gone already
+        pass
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _value_of(settings: "Settings", dotted: str) -> Any:
@@ -111,7 +139,14 @@ def answer(
     """`request`'s answer from `client` (the server, found by the caller), or from this process
     holding the lock for as long as it takes."""
     if client is not None:
-        return request.decode(client.call(request, on_progress))
+        try:
+            return request.decode(client.call(request, on_progress))
+        except Exception:  # not Ctrl-C: a cancelled job keeps its server, which keeps what it indexed
+            if client.process is not None:
+                stop_started_server(client)
+                if client.made_store:
+                    discard_unused(settings.store.data_dir)
+            raise
     from photofind.api.handlers import Context, run
     from photofind.api.requests import IndexRequest
     from photofind.embedders import Models
@@ -121,5 +156,11 @@ def answer(
     command = ("index" if request.paths else "reindex") if isinstance(request, IndexRequest) else request.verb
     models = Models(settings.model)
     models.get(request.model)  # an unknown model fails here, before the store is opened
-    with Store(settings.store.data_dir, command, must_exist=not indexing, url=settings.store.url) as store:
-        return run(request, Context(store, store.catalog, settings, models, on_progress=on_progress))
+    existed = store_exists(settings.store.data_dir)
+    try:
+        with Store(settings.store.data_dir, command, must_exist=not indexing, url=settings.store.url) as store:
+            return run(request, Context(store, store.catalog, settings, models, on_progress=on_progress))
+    except BaseException:
+        if not existed:  # a failed first run leaves no empty store behind to change the next command
+            discard_unused(settings.store.data_dir)
+        raise

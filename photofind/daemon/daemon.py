@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import signal
 import threading
 import time
 from concurrent.futures import Future
@@ -20,12 +19,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from photofind.api.handlers import Context, run
+from photofind.api.handlers import Context, reconcile_journal, run
 from photofind.api.requests import IndexRequest, PingRequest, Request, StopRequest
 from photofind.settings import Settings
 from photofind.daemon.activity import ActivityMeter
 from photofind.daemon.follower import Follower
 from photofind.daemon.protocol import socket_path
+from photofind.daemon.stopping import GRACE, install_stop_signals
 from photofind.daemon.server import Emit, SocketServer
 from photofind.embedders import Models
 from photofind.errors import InputError, PhotofindError
@@ -90,6 +90,7 @@ class Daemon:
             # Queries read through the socket threads' connection; jobs run on this thread.
             self.context = Context(store, self.reader, self.settings, self.models, indexer_for=self.indexer_for,
                                    activity=lambda: self.activity.snapshot(len(self.follower or [])))
+            reconcile_journal(replace(self.context, catalog=store.catalog))  # a --trash killed midway
             sock = socket_path(store.data_dir)
             server = SocketServer(sock, self.logged_dispatch)
             threading.Thread(target=server.serve_forever, name="photofind-socket", daemon=True).start()
@@ -135,12 +136,8 @@ class Daemon:
         log.info("%s holds the index; waiting for it to finish", owner)
 
     def _install_signals(self) -> None:
-        def on_signal(signum: int, _frame: object) -> None:
-            log.info("%s: finishing the batch in flight, then stopping", signal.Signals(signum).name)
-            self.stop.set()
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        install_stop_signals(self.stop, log, on_first=lambda name: log.info(
+            "%s: finishing the batch in flight, then stopping (at most %g s)", name, GRACE))
 
     def watched_model(self) -> str:
         """What `watch` indexes with: the model a flag, env or config names, else the library's

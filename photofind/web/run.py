@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 import threading
 import time
 import webbrowser
 from dataclasses import dataclass
 
+from photofind.daemon.stopping import install_stop_signals
 from photofind.settings import Settings
 from photofind.cli.route import daemon_client
 from photofind.web.answerers import Answer, DaemonAnswerer, sweep_thumbnails
@@ -71,8 +71,7 @@ def serve_page(settings: Settings, host: str, open_browser: bool = False) -> int
     url = url_of(sock, host)
     print(f"photofind web: {url} (answered by {answerer.who}; Ctrl-C stops it)", flush=True)
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    install_stop_signals(stop, log)  # exits within GRACE s even if a request hangs the server's stop
     if open_browser and not webbrowser.open(url):
         print(f"photofind: {NO_BROWSER.format(url=url)}", file=sys.stderr, flush=True)
     while not stop.wait(0.5):
