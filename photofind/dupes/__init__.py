@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_DISTANCE = 12  # pHash bits of 64; measured: resize/re-encode 0-4 (crops, which move it further, pair through the inner pHash)
+MAX_DISTANCE = 8  # pHash bits of 64; measured (docs/dupes.md): resize, re-encode, rotation 0-4, tone edits 0-8 (crops, which move it further, pair through the inner pHash)
 
 __all__ = ["MAX_DISTANCE", "MAX_TILE_DIFF", "DupesReport", "Group", "Member", "find_dupes"]
 

@@ -24,7 +24,8 @@ def count(n: int, noun: str = "file") -> str:
 
 @handles_errors
 def dupes(ctx: HasRoot, near: bool, max_distance: int, loose: bool, model: Optional[str], as_json: bool,
-          trash: bool = False, keep: Optional[str] = None, yes: bool = False, dry_run: bool = False) -> None:
+          edits: bool = False, trash: bool = False, keep: Optional[str] = None, yes: bool = False,
+          dry_run: bool = False) -> None:
     from photofind.api.requests import DupesRequest
     from photofind.cli.render import dumps, render_dupes
     from photofind.cli.route import answer, server_client
@@ -35,7 +36,7 @@ def dupes(ctx: HasRoot, near: bool, max_distance: int, loose: bool, model: Optio
     if yes and not (trash or dry_run):
         raise fail("--yes answers --trash's question; add --trash")
     settings = load_settings(ctx, **model_flags(model))
-    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, model=requested_model(settings))
+    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, edits=edits, model=requested_model(settings))
     report = answer(settings, request, client=server_client(settings))
     if keep is not None:
         report = _with_keepers(report, keep)
