@@ -36,7 +36,8 @@ def dupes(ctx: HasRoot, near: bool, max_distance: int, loose: bool, model: Optio
     if yes and not (trash or dry_run):
         raise fail("--yes answers --trash's question; add --trash")
     settings = load_settings(ctx, **model_flags(model))
-    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, edits=edits, model=requested_model(settings))
+    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, edits=edits,
+                           model=requested_model(settings))
     report = answer(settings, request, client=server_client(settings))
     if keep is not None:
         report = _with_keepers(report, keep)
