@@ -19,7 +19,7 @@ import numpy as np
 from photofind.store.catalog import Catalog
 from photofind.embedders import text_models
 from photofind.embedders.base import Embedder
-from photofind.errors import InputError, NoIndexError
+from photofind.errors import InputError, NoIndexError, NotAnImageError
 from photofind.filters import Filters
 from photofind.ranking import Ranking
 from photofind.media.files import NotRegularFileError, check_regular
@@ -57,7 +57,10 @@ def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixel
     stored = vectors.get([digest])
     if digest in stored:
         return stored[digest][0], digest, True
-    image, _ = open_image(path, embedder.input_size, max_pixels)  # NotAnImageError is an InputError
+    try:
+        image, _ = open_image(path, embedder.input_size, max_pixels)
+    except NotAnImageError as exc:  # the reason alone ("unknown format") does not say which file
+        raise NotAnImageError(f"{path}: {exc}") from None
     return embedder.embed([image])[0], digest, False
 
 
@@ -176,7 +179,16 @@ def _answer(
     return QueryResult(
         query, embedder.id, metric, HIGHER_IS_BETTER[metric], ranking.exact or metric not in CHROMA_METRICS,
         was_indexed, matches, query_is_text=is_text, parts=parts, roots=[str(r) for r in catalog.roots()],
+        empty_reason=None if matches else why_empty(ranking.filters, HIGHER_IS_BETTER[metric], catalog.counts()[0]),
     )
+
+
+def why_empty(filters: Filters, higher_is_better: bool, photos: int) -> str:
+    """Why a query found nothing: "0 of 1,240 photos taken since 2027-01-01", or that the only
+    photos indexed are the query's own."""
+    if not filters.active:
+        return f"the {photos:,} indexed photo{'s' if photos != 1 else ''} are all the query's own"
+    return f"0 of {photos:,} photo{'s' if photos != 1 else ''} {filters.describe(higher_is_better)}"
 
 
 def like(
@@ -234,9 +246,7 @@ def search_text(
     from photofind.combined import check_weights, image_parts, mix
 
     if not embedder.supports_text:
-        raise InputError(
-            f"{embedder.id} has no text tower; text search needs one of: {', '.join(text_models())} (--model clip)"
-        )
+        raise InputError(no_text_tower(embedder.id))
     if not text.strip():
         raise InputError("give some words to search for")
     asked = [(p.expanduser().resolve(), w) for p, w in examples]
@@ -247,6 +257,15 @@ def search_text(
     vector = mix([words, *parts], [embedder.embed_texts([text])[0], *vecs])
     return _answer(text, vector, catalog, vectors, embedder, ranking, total=total, parts=[words, *parts],
                    is_text=True)
+
+
+def no_text_tower(model_id: str) -> str:
+    """Said once, with the one way forward: `search` with a model that has no text tower."""
+    names = text_models()
+    return (f"{model_id} has no text tower, so it cannot search by words; only {' or '.join(names)} can. "
+            f"Add its vectors to this library once with: photofind reindex --model {names[0]} (it downloads "
+            "CLIP's weights, about 600 MB; with no network, set model.checkpoint to a local CLIP weights file "
+            "first). Until then, search by example: photofind like IMAGE")
 
 
 def _no_vectors_message(vectors: VectorStore) -> str:

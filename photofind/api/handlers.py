@@ -4,7 +4,7 @@ behaves the same wherever it runs; only who owns the store differs."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -61,11 +61,23 @@ class Context:
     def vectors(self, embedder: Embedder) -> VectorStore:
         return self.store.vectors(embedder.id, self.settings.index.space)
 
+    def model_name(self, requested: str | None) -> str:
+        """The model a request names; None (no flag, env or config named one): the library's
+        own, and this answerer's configured model only for a library with no vectors yet."""
+        if requested:
+            return requested
+        from photofind.library_model import library_model
+
+        return library_model(self.catalog) or self.models.settings.name
+
+    def embedder(self, requested: str | None) -> Embedder:
+        return self.models.get(self.model_name(requested))
+
 
 def _like(r: LikeRequest, ctx: Context) -> QueryResult:
     from photofind.search import like
 
-    embedder = ctx.models.get(r.model)
+    embedder = ctx.embedder(r.model)
     return like(Path(r.image), ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
                 max_pixels=ctx.settings.index.max_pixels, weight=r.weight,
                 examples=[(Path(e.path), e.weight) for e in r.examples])
@@ -74,7 +86,7 @@ def _like(r: LikeRequest, ctx: Context) -> QueryResult:
 def _like_stored(r: LikeStoredRequest, ctx: Context) -> QueryResult:
     from photofind.search import like_stored
 
-    embedder = ctx.models.get(r.model)
+    embedder = ctx.embedder(r.model)
     return like_stored(r.hash, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking)
 
 
@@ -88,7 +100,7 @@ def _like_upload(r: LikeUploadRequest, ctx: Context) -> QueryResult:
         data = base64.b64decode(r.data, validate=True)
     except (binascii.Error, ValueError):
         raise InputError("the uploaded image is not valid base64") from None
-    embedder = ctx.models.get(r.model)
+    embedder = ctx.embedder(r.model)
     return like_upload(data, r.name, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
                        max_pixels=ctx.settings.index.max_pixels)
 
@@ -109,7 +121,7 @@ def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
 
     from photofind.search import taken_date
 
-    stored = ctx.vectors(ctx.models.get(r.model)).get([r.hash])
+    stored = ctx.vectors(ctx.embedder(r.model)).get([r.hash])
     meta = stored[r.hash][1] if r.hash in stored else {}
     taken, source = taken_date(meta, copies[0].mtime_ns)
     return replace(info, width=meta.get("width"), height=meta.get("height"), taken=taken, taken_from=source)
@@ -130,10 +142,16 @@ def _activity(r: ActivityRequest, ctx: Context) -> Activity:
 def _search(r: SearchRequest, ctx: Context) -> QueryResult:
     from photofind.search import search_text
 
-    embedder = ctx.models.get(r.model)
-    return search_text(r.text, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
-                       examples=[(Path(e.path), e.weight) for e in r.examples],
-                       max_pixels=ctx.settings.index.max_pixels)
+    from photofind.embedders.weights import OFFLINE_MODEL
+    from photofind.errors import ModelUnavailableError
+
+    embedder = ctx.embedder(r.model)
+    try:
+        return search_text(r.text, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
+                           examples=[(Path(e.path), e.weight) for e in r.examples],
+                           max_pixels=ctx.settings.index.max_pixels)
+    except ModelUnavailableError as exc:  # the offline model has no text tower: not a way out here
+        raise ModelUnavailableError(str(exc).replace(OFFLINE_MODEL, "")) from None
 
 
 def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
@@ -141,7 +159,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
 
     _reconcile(ctx, r.model)  # a --trash or restore killed midway: the catalog first
     if ctx.write_lock is None:
-        embedder = ctx.models.get(r.model)
+        embedder = ctx.embedder(r.model)
         return find_dupes(ctx.catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance,
                           loose=r.loose, edits=r.edits)
     # In the server: a connection of its own, and the server's lock only while writing refilled
@@ -149,7 +167,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
     from photofind.store.catalog import Catalog
 
     with ctx.write_lock:
-        embedder = ctx.models.get(r.model)
+        embedder = ctx.embedder(r.model)
         catalog = Catalog(ctx.catalog.path)
     try:
         return find_dupes(catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance,
@@ -161,9 +179,14 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:
     from photofind.status import collect_status
 
-    embedder = ctx.models.get(r.model)
-    return collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, embedder.id,
-                          getattr(embedder, "runtime", None))
+    embedder = ctx.embedder(r.model)
+    report = collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, embedder.id,
+                            getattr(embedder, "runtime", None))
+    if r.model:
+        return report
+    from photofind.library_model import library_model
+
+    return replace(report, model_from="library" if library_model(ctx.catalog) else "default")
 
 
 def _index(r: IndexRequest, ctx: Context) -> IndexReport:
@@ -173,7 +196,7 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
     if set(paths) - set(catalog.roots()):
         # A folder is remembered only once its model is known to load: a first run that fails
         # offline must not leave a root behind for the next reindex or watch to pick up.
-        ctx.models.get(r.model).ensure_loaded()
+        ctx.embedder(r.model).ensure_loaded()
     catalog.add_roots(paths)
     roots = paths or sorted(set(catalog.roots()) | set(ctx.settings.roots))
     if not roots:
@@ -184,6 +207,7 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
 
 def _indexer(ctx: Context, model: str | None) -> "Indexer":
     """The daemon's indexer (its write lock), or one for this process over the writer's catalog."""
+    model = ctx.model_name(model)  # None: the library's own
     if ctx.indexer_for is not None:
         return ctx.indexer_for(model)
     from photofind.indexer import Indexer

@@ -160,6 +160,18 @@ def model_flags(model: Optional[str], device: Optional[str] = None) -> dict[str,
     return {"model.name": model, "model.device": device}
 
 
+def requested_model(settings: "config.Settings") -> Optional[str]:
+    """The model a command asks for: the one a flag, PHOTOFIND_MODEL or the config names; None
+    when none does, and the answerer uses the library's own (the one it was indexed with)."""
+    return None if settings.sources.get("model.name", "default") == "default" else settings.model.name
+
+
+def model_origin(settings: "config.Settings") -> str:
+    """Where the model a command asks for was named, in the user's words."""
+    origin = settings.sources.get("model.name", "default")
+    return {"the command line": "--model"}.get(origin, origin)
+
+
 def filters_from(since: Optional[str], until: Optional[str], within: Optional[Path], min_score: Optional[float]) -> "Filters":
     """The filter options, checked here, where the user typed them (a bad date or folder is one line)."""
     from photofind.filters import Filters

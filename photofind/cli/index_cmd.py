@@ -9,7 +9,8 @@ import typer
 
 from photofind.api.requests import IndexRequest
 from photofind.cli import options
-from photofind.cli.common import console, err_console, folders, handles_errors, load_settings, model_flags
+from photofind.cli.common import (console, err_console, folders, handles_errors, load_settings, model_flags,
+                                  requested_model)
 from photofind.cli.progress import progress_bar
 from photofind.cli.route import answer, server_client
 from photofind.settings import Settings
@@ -64,7 +65,7 @@ def index(
     """Add folders to the index and index them incrementally."""
     settings = load_settings(ctx, **model_flags(model, device), **{"model.batch_size": batch_size})
     roots = folders(paths)
-    run_index(settings, IndexRequest(paths=tuple(map(str, roots)), model=settings.model.name), quiet=quiet,
+    run_index(settings, IndexRequest(paths=tuple(map(str, roots)), model=requested_model(settings)), quiet=quiet,
               client=server_client(settings, creates=True))
 
 
@@ -78,5 +79,5 @@ def reindex(
 ) -> None:
     """Rescan every remembered folder (and config roots) incrementally."""
     settings = load_settings(ctx, **model_flags(model, device))
-    run_index(settings, IndexRequest(full=full, model=settings.model.name), quiet=quiet,
+    run_index(settings, IndexRequest(full=full, model=requested_model(settings)), quiet=quiet,
               client=server_client(settings))

@@ -11,7 +11,8 @@ import typer
 from photofind.cli import options
 from photofind.cli.verbs import like as verbs
 
-METRIC = typer.Option("cosine", "--metric", help="cosine or l2 (from the Chroma index), l1 or corr (exact scan).")
+METRIC = typer.Option("cosine", "--metric", help="cosine or l2 (from the Chroma index), l1 or corr (exact scan).",
+                      autocompletion=options.metric_names)
 EXACT = typer.Option(False, "--exact", help="Score every stored vector instead of using the index.")
 TOP = typer.Option(10, "-k", "--top", help="How many results.")
 AVOID = typer.Option(None, "--not", metavar="[N:]IMAGE",

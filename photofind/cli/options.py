@@ -5,7 +5,23 @@ from __future__ import annotations
 
 import typer
 
-MODEL = typer.Option(None, "--model", "-m", help="clip, effnet-lite0 (offline) or pixel. [env PHOTOFIND_MODEL]")
+
+def model_names(incomplete: str) -> list[str]:
+    """Shell completion of -m/--model: the model names, not the files bash would offer."""
+    from photofind.embedders import MODELS
+
+    return [name for name in MODELS if name.startswith(incomplete)]
+
+
+def metric_names(incomplete: str) -> list[str]:
+    """Shell completion of --metric."""
+    from photofind.distances import METRICS
+
+    return [name for name in METRICS if name.startswith(incomplete)]
+
+
+MODEL = typer.Option(None, "--model", "-m", help="clip, effnet-lite0 (offline) or pixel. [env PHOTOFIND_MODEL]",
+                     autocompletion=model_names)
 DEVICE = typer.Option(None, "--device", help="auto, cpu or cuda.")
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
 SINCE = typer.Option(None, "--since", help="Taken on or after this date (YYYY-MM-DD[THH:MM]); EXIF date, else file time.")

@@ -25,6 +25,7 @@ def web(
     open_browser: bool = typer.Option(False, "--open", help="Open the page in the default browser."),
     model: Optional[str] = options.MODEL,
     device: Optional[str] = options.DEVICE,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log one line per request."),
 ) -> None:
     """Serve a local web page to search, browse and sort your photos. Owns the index and answers
     every command while it runs, unless photofind watch does (then the page asks it)."""
@@ -32,7 +33,7 @@ def web(
     from photofind.cli.watch_cmd import _logging, _stop_server
     from photofind.web.run import serve_page
 
-    _logging(verbose=False)
+    _logging(verbose)
     # A background `serve` started on demand hands the index over, as it does to `watch`.
     if _stop_server(settings, only_serve=True):
         logging.getLogger("photofind.daemon").info("took over from photofind serve")

@@ -17,6 +17,8 @@ from photofind.web.answerers import Answer, DaemonAnswerer, sweep_thumbnails
 from photofind.web.serve import WebServer, exposure_warning, listen, url_of
 
 log = logging.getLogger("photofind.web")
+# --open where Python's webbrowser finds none: no display, no BROWSER, no console browser.
+NO_BROWSER = "--open: no web browser found on this machine (no display, and BROWSER is not set); open {url} yourself"
 
 
 @dataclass
@@ -70,8 +72,8 @@ def serve_page(settings: Settings, host: str, open_browser: bool = False) -> int
     print(f"photofind web: {url} (answered by {answerer.who}; Ctrl-C stops it)", flush=True)
     stop = threading.Event()
     install_stop_signals(stop, log)  # exits within GRACE s even if a request hangs the server's stop
-    if open_browser:
-        webbrowser.open(url)
+    if open_browser and not webbrowser.open(url):
+        print(f"photofind: {NO_BROWSER.format(url=url)}", file=sys.stderr, flush=True)
     while not stop.wait(0.5):
         if not server.thread.is_alive():
             print("photofind: the web server stopped", file=sys.stderr)
@@ -87,6 +89,7 @@ def _open_when_served(settings: Settings) -> None:
     for _ in range(1200):
         url = read_owner(settings.store.data_dir / LOCK_NAME).get("web")
         if url:
-            webbrowser.open(url)
+            if not webbrowser.open(url):
+                log.warning(NO_BROWSER.format(url=url))
             return
         time.sleep(0.1)

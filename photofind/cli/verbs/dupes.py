@@ -8,7 +8,7 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING, Optional
 
-from photofind.cli.common import HasRoot, fail, handles_errors, load_settings, model_flags
+from photofind.cli.common import HasRoot, fail, handles_errors, load_settings, model_flags, requested_model
 
 if TYPE_CHECKING:
     from photofind.dupes.report import DupesReport
@@ -36,7 +36,8 @@ def dupes(ctx: HasRoot, near: bool, max_distance: int, loose: bool, model: Optio
     if yes and not (trash or dry_run):
         raise fail("--yes answers --trash's question; add --trash")
     settings = load_settings(ctx, **model_flags(model))
-    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, edits=edits, model=settings.model.name)
+    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, edits=edits,
+                           model=requested_model(settings))
     report = answer(settings, request, client=server_client(settings))
     if keep is not None:
         report = _with_keepers(report, keep)
@@ -84,7 +85,7 @@ def _trash(settings: object, report: "DupesReport", keep: Optional[str], *, yes:
             out.print("Nothing moved.")
             return
     request = TrashRequest(groups=tuple(g.to_json() for g in todo.groups), home_trash=str(home),
-                           model=settings.model.name)  # type: ignore[attr-defined]
+                           model=requested_model(settings))  # type: ignore[arg-type]
     result = answer(settings, request, client=server_client(settings))  # type: ignore[arg-type]
     for path, why in result.skipped:
         err_console.print(f"skipped {path}: {why}", markup=False, highlight=False, soft_wrap=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
-from photofind.cli.common import HasRoot, err_console, filters_from, handles_errors, load_settings, model_flags
+from photofind.cli.common import (HasRoot, err_console, filters_from, handles_errors, load_settings, model_flags,
+                                  requested_model)
 
 if TYPE_CHECKING:
     from photofind.api.requests import RankedRequest
+    from photofind.errors import InputError
     from photofind.ranking import Ranking
     from photofind.results import QueryResult
 
@@ -25,17 +27,33 @@ def ask(
     """The ranking options become one Ranking; `make` wraps it in the verb's request, which the
     server or this process answers."""
     from photofind.cli.route import answer, server_client
+    from photofind.errors import InputError
     from photofind.ranking import Ranking
 
     settings = load_settings(ctx, **model_flags(model, device))
     ranking = Ranking(k, metric, exact, filters_from(since, until, within, min_score))
     client = server_client(settings)
-    if not err_console.is_terminal:
-        return answer(settings, make(ranking, settings.model.name), client=client)
-    from photofind.cli.downloads import download_bar
+    try:
+        if not err_console.is_terminal:
+            return answer(settings, make(ranking, requested_model(settings)), client=client)
+        from photofind.cli.downloads import download_bar
 
-    with download_bar() as on_progress:  # drawn only if the model's weights download
-        return answer(settings, make(ranking, settings.model.name), client=client, on_progress=on_progress)
+        with download_bar() as on_progress:  # drawn only if the model's weights download
+            return answer(settings, make(ranking, requested_model(settings)), client=client,
+                          on_progress=on_progress)
+    except InputError as exc:
+        raise as_typed(exc) from None
+
+
+def as_typed(exc: "InputError") -> "InputError":
+    """An error about a query file names it as typed: `README.md: not a readable image`, not the
+    absolute path the request carried (the server has another working directory)."""
+    import os
+
+    message, here = str(exc), os.getcwd().rstrip(os.sep) + os.sep
+    if message.startswith(here):
+        exc.args = (message[len(here):],)
+    return exc
 
 
 def _examples(images: list[str], avoid: Optional[list[str]]) -> list[tuple[Path, float]]:

@@ -7,7 +7,8 @@ import sys
 from datetime import datetime
 from typing import Any, Optional
 
-from photofind.cli.common import HasRoot, console, err_console, fail, handles_errors, load_settings, model_flags
+from photofind.cli.common import (HasRoot, console, err_console, fail, handles_errors, load_settings, model_flags,
+                                  requested_model)
 
 from photofind.cli.verbs.dupes import count
 
@@ -20,7 +21,7 @@ def restore(ctx: HasRoot, operation: Optional[str], list_: bool, yes: bool, mode
     from photofind.cli.route import answer, server_client
 
     settings = load_settings(ctx, **model_flags(model))
-    journal = answer(settings, JournalRequest(model=settings.model.name), client=server_client(settings))
+    journal = answer(settings, JournalRequest(model=requested_model(settings)), client=server_client(settings))
     if list_:
         _list(journal.operations)
         return
@@ -53,7 +54,7 @@ def restore(ctx: HasRoot, operation: Optional[str], list_: bool, yes: bool, mode
         if reply.strip().lower() not in ("y", "yes"):
             console.print("Nothing restored.")
             return
-    result = answer(settings, RestoreRequest(operation=op["id"], model=settings.model.name),
+    result = answer(settings, RestoreRequest(operation=op["id"], model=requested_model(settings)),
                     client=server_client(settings))
     for path, why in result.skipped:
         err_console.print(f"skipped {path}: {why}", markup=False, highlight=False, soft_wrap=True)

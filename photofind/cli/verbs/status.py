@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from photofind.cli.common import HasRoot, console, handles_errors, load_settings, model_flags
+from photofind.cli.common import (HasRoot, console, handles_errors, load_settings, model_flags, model_origin,
+                                  requested_model)
 
 
 @handles_errors
@@ -15,7 +16,11 @@ def status(ctx: HasRoot, model: Optional[str], as_json: bool) -> None:
 
     settings = load_settings(ctx, **model_flags(model))
     client = server_client(settings, start=False)  # status stays light: it never starts a server
-    report = answer(settings, StatusRequest(model=settings.model.name), client=client)
+    report = answer(settings, StatusRequest(model=requested_model(settings)), client=client)
+    if report.model_from == "request":
+        from dataclasses import replace
+
+        report = replace(report, model_from=model_origin(settings))
     daemon = client.pid if client is not None else None
     if as_json:
         print(dumps({**report.to_json(), "daemon_pid": daemon}))
