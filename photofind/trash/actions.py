@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from photofind.errors import InputError
+from photofind.errors import InputError, NotAnImageError
 from photofind.media.files import NotRegularFileError
 from photofind.media.hashing import sha256_file
 from photofind.store.catalog import Catalog
@@ -70,6 +70,8 @@ def problem(item: Item, catalog: Catalog) -> str | None:
         digest = sha256_file(item.path)
     except NotRegularFileError as exc:  # swapped for a FIFO or device since the lstat above
         return f"no longer a regular file: {exc}"
+    except NotAnImageError as exc:  # emptied since the lstat above
+        return f"its bytes changed since it was indexed ({exc})"
     except OSError as exc:
         return f"unreadable ({exc.strerror})"
     if digest != item.hash:
@@ -240,7 +242,7 @@ def not_ours(e: Entry) -> str | None:
         st = os.lstat(e.spot.trash_file)
         if not stat.S_ISREG(st.st_mode) or st.st_size != e.bytes or sha256_file(e.spot.trash_file) != e.hash:
             return gone
-    except (OSError, NotRegularFileError):
+    except (OSError, NotAnImageError):
         return gone
     return None
 
