@@ -145,3 +145,30 @@ def test_a_fifo_swapped_in_while_checked_is_skipped_and_the_batch_goes_on(lib: P
     assert why[str(victim)].startswith("no longer a regular file") and "FIFO" in why[str(victim)]
     assert len(done["moved"]) == 8  # the rest of the batch went on
     assert victim.is_fifo()
+
+
+def test_a_copy_whose_move_takes_the_keeper_is_put_straight_back(lib: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """One file under two mounts with different inode numbers cannot be made here (no second
+    NFS mount): the real rename into the trash runs, then the keeper is moved aside as such a
+    move would take it (injected), and the copy must come straight back."""
+    from photofind.trash import actions
+
+    keeper_path, copy, aside = lib / "p" / "p.jpg", lib / "p" / "p_small.jpg", tmp_path / "aside.jpg"
+    before = sha(copy)
+    real = actions.fd.move_in
+
+    def move_in_taking_the_keeper(original: str, spot: object) -> None:
+        real(original, spot)  # type: ignore[arg-type]
+        if Path(original) == copy:
+            keeper_path.rename(aside)
+
+    monkeypatch.setattr(actions.fd, "move_in", move_in_taking_the_keeper)
+    res = cli("dupes", "-m", "pixel", "--trash", "--yes", "--json")
+    done = json.loads(res.stdout)
+    why = dict(map(tuple, done["skipped"]))
+    assert why[str(copy)].startswith(f"the keeper {keeper_path} went with it")
+    assert sha(copy) == before  # back at its path
+    assert not (trash_dir() / "files" / "p_small.jpg").exists()
+    assert not (trash_dir() / "info" / "p_small.jpg.trashinfo").exists()
+    assert str(copy) not in {p for p, _ in done["moved"]}
