@@ -28,7 +28,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.images import photo  # noqa: E402  the tests' generator
+from tests.helpers.images import photo  # noqa: E402  the tests' generator
 
 MEASURE = (
     "import resource, runpy, sys\n"

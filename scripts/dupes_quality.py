@@ -29,7 +29,7 @@ from photofind.dupes import MAX_DISTANCE, MAX_TILE_DIFF  # noqa: E402
 from photofind.dupes.candidates import CROP_BITS  # noqa: E402
 from photofind.dupes.verify import compare  # noqa: E402
 from photofind.media.fingerprint import THUMB, Fingerprint, fingerprint_file, hamming  # noqa: E402
-from tests.images import photo as generated, replace_region  # noqa: E402  the tests' generators
+from tests.helpers.images import photo as generated, replace_region  # noqa: E402  the tests' generators
 
 STAMPS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "stamps"
 DREIDELS = ["00273", "00275", "00277", "00279", "00281"]  # one drawing, a different letter

@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -46,6 +46,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # The platform cache dir too: an embedder built without a cache_dir exports ONNX files there.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     return home
+
+
+@pytest.fixture(autouse=True)
+def stop_servers_left_running() -> Iterator[None]:
+    """Every photofind server a test starts (tests/helpers/processes.py) is stopped when the test
+    ends, even after a failed assert."""
+    from tests.helpers.processes import stop_all
+
+    yield
+    stop_all()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from photofind.embedders.pixel import PixelEmbedder
 from photofind.errors import ModelUnavailableError, UnknownModelError
 from photofind.store.store import Store
 from tests.conftest import STAMPS, precision_at_1
-from tests.images import scene
+from tests.helpers.images import scene
 
 
 def test_pixel_vector_is_the_normalised_thumbnail() -> None:

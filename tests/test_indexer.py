@@ -20,7 +20,7 @@ from photofind.ranking import Ranking
 from photofind.search import like
 from photofind.store.store import Store
 from photofind.store.vectors import VectorStore
-from tests.images import library, save, scene
+from tests.helpers.images import library, save, scene
 
 
 class CountingPixel(PixelEmbedder):

@@ -13,8 +13,8 @@ import pytest
 
 PHOTOFIND = Path(sys.executable).with_name("photofind")  # the console script pip installed
 
-pytestmark = pytest.mark.skipif(not PHOTOFIND.exists() or not shutil.which("bash"),
-                                reason="needs the installed photofind script and bash")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not PHOTOFIND.exists() or not shutil.which("bash"),
+                                reason="needs the installed photofind script and bash")]
 
 
 def complete(words: str) -> list[str]:

@@ -17,8 +17,8 @@ import pytest
 
 from photofind.store.lock import StoreLock, read_owner
 from photofind.store.store import Store
-from tests.images import library
-from tests.waiting import catalog_rows, wait_until
+from tests.helpers.images import library
+from tests.helpers.waiting import catalog_rows, wait_until
 
 pytestmark = pytest.mark.slow
 PY = sys.executable

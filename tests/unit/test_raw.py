@@ -1,4 +1,4 @@
-"""Camera RAW decoding on real DNG files (tests/raw_files.py) through the real LibRaw (rawpy)."""
+"""Camera RAW decoding on real DNG files (tests/helpers/raw_files.py) through the real LibRaw (rawpy)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from PIL import Image, ImageOps
 from photofind.errors import ImageTooLargeError, NotAnImageError
 from photofind.media.images import open_image
 from photofind.media import raw as raw_module
-from tests.images import exif_with, photo
-from tests.raw_files import write_dng
+from tests.helpers.images import exif_with, photo
+from tests.helpers.raw_files import write_dng
 
 rawpy = pytest.importorskip("rawpy", reason="the raw extra (rawpy) is part of the test dependencies")
 

@@ -17,7 +17,7 @@ from PIL import Image
 from photofind import config
 from photofind.api.requests import IndexRequest
 from photofind.cli.route import answer
-from tests.images import exif_with, library, save, scene
+from tests.helpers.images import exif_with, library, save, scene
 
 BASE = "http://127.0.0.1:8765"
 
@@ -87,12 +87,3 @@ def client(lib: Lib, settings: config.Settings) -> Iterator["object"]:
             yield test_client
     finally:
         answerer.close()
-
-
-@pytest.fixture(autouse=True)
-def stop_servers_left_running() -> Iterator[None]:
-    """Every photofind process a test starts is stopped when it ends, even after a failed assert."""
-    from tests.web.procs import stop_all
-
-    yield
-    stop_all()

@@ -13,7 +13,7 @@ from photofind import config
 from photofind.api.requests import IndexRequest
 from photofind.cli.route import answer
 from photofind.web.thumbs import thumb_path
-from tests.images import scene
+from tests.helpers.images import scene
 from tests.web.conftest import Lib
 
 

@@ -15,9 +15,9 @@ import pytest
 from photofind import config
 from photofind.api.requests import IndexRequest
 from photofind.cli.route import answer
-from tests.images import library
+from tests.helpers.images import library
 from tests.web.conftest import make_library, sha
-from tests.web.procs import Server
+from tests.helpers.processes import Server
 
 # Read at import: the autouse isolated_home fixture clears every PHOTOFIND_* variable.
 ARTIFACTS = os.environ.get("PHOTOFIND_ARTIFACTS")

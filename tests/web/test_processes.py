@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from photofind.web.thumbs import thumb_path
-from tests.images import library
+from tests.helpers.images import library
 from tests.web.conftest import Lib, make_library, sha
-from tests.web.procs import Server, wait_until
+from tests.helpers.processes import Server
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from photofind import config
-from tests.images import scene
+from tests.helpers.images import scene
 from tests.web.conftest import Lib
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from rich.cells import cell_len
 
+from tests.helpers.waiting import wait_until
+
 KITTY_PLACEHOLDER = "\U0010eeee"
 
 
@@ -56,11 +58,11 @@ class Tmux:
         script.write_text(f"{exports}cd {shlex.quote(str(cwd))}\nclear\necho __start__\n{shlex.join(argv)}\n"
                           "echo __done__ $?\n")
         self.tmux("send-keys", "-t", "t", f"bash {shlex.quote(str(script))}", "Enter")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if re.search(r"^__done__ \d+", self.tmux("capture-pane", "-p", "-t", "t"), re.M):
-                break
-            time.sleep(0.2)
+        try:
+            wait_until(lambda: re.search(r"^__done__ \d+", self.tmux("capture-pane", "-p", "-t", "t"), re.M),
+                       timeout, every=0.2)
+        except AssertionError:
+            pass  # the screen so far is shown by the assertion below
         lines = self.tmux("capture-pane", "-p", "-t", "t", "-S", "-", "-E", "-").split("\n")
         starts = [i for i, line in enumerate(lines) if line.startswith("__start__")]
         ends = [i for i, line in enumerate(lines) if line.startswith("__done__")]
