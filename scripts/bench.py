@@ -233,8 +233,8 @@ class Bench:
             self.like_runs(self.query_outside, 1)  # the daemon loads its model once
             sys.path.insert(0, str(HERE.parent))
             from photofind.api.requests import LikeRequest
-            from photofind.ranking import Ranking
-            from photofind.daemon.protocol import DaemonClient
+            from photofind.query.ranking import Ranking
+            from photofind.api.protocol import DaemonClient
             from photofind.store.lock import read_owner
 
             client = DaemonClient(Path(read_owner(self.home / "photofind.lock")["socket"]))
@@ -328,7 +328,7 @@ def main() -> None:
     p.add_argument("--before", default="7c0e0da", help="with --watch-event: the older commit (default: before "
                    "the apply in proportion to the change)")
     p.add_argument("--cli", action="store_true", help="only: whole-command latency of like/status/dupes through a "
-                   "warm server, fast path beside Typer, with python -c pass and the socket (scripts/bench_cli.py)")
+                   "warm server, beside python -c pass and the socket (scripts/bench_cli.py)")
     args = p.parse_args()
     if args.cli:
         raise SystemExit(subprocess.call([sys.executable, str(Path(__file__).with_name("bench_cli.py"))]))

@@ -121,7 +121,7 @@ class Bench:
         for _ in range(3):
             client.get(like)  # warm: Chroma's index, the thread pool, the connection
         thumb = f"/thumb/{self.big_hash}/256"
-        from photofind.web.thumbs import thumb_path
+        from photofind.store.thumbnails import thumb_path
 
         cached = thumb_path(self.cache, self.big_hash, 256)
         r = self.results
@@ -140,7 +140,7 @@ class Bench:
     def run(self) -> dict[str, dict[str, float]]:
         self.setup()
         from photofind.api.requests import LikeRequest, LikeStoredRequest
-        from photofind.daemon.protocol import DaemonClient
+        from photofind.api.protocol import DaemonClient
         from photofind.store.lock import read_owner
 
         daemon, url = self.start("watch", str(self.lib), "--web")

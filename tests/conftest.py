@@ -104,14 +104,14 @@ def precision_at_1(store: Any, embedder: Any, data: Path) -> float:
     from photofind.settings import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
     from photofind.indexer import Indexer
     from photofind.scanner import PathFilter
-    from photofind.ranking import Ranking
-    from photofind.search import like
+    from photofind.query.ranking import Ranking
+    from photofind.query.library import Library
 
     vectors = store.vectors(embedder.id, "cosine")
     Indexer(store.catalog, vectors, embedder, path_filter=PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE),
             batch_size=32, workers=2).index_roots([data / "train"])
     queries = sorted((data / "test").glob("*/*.jpg"))
-    hits = [like(q, store.catalog, vectors, embedder, Ranking(k=1)).matches[0].path.split("/")[-2] == q.parent.name
+    hits = [Library(store.catalog, vectors, embedder).like([q], Ranking(k=1)).matches[0].path.split("/")[-2] == q.parent.name
             for q in queries]
     return float(np.mean(hits))
 

@@ -32,6 +32,7 @@ from photofind.store.vectors import VectorStore
 
 if TYPE_CHECKING:  # the indexer (numpy, PIL) is imported where a job needs it
     from photofind.indexer import Indexer
+    from photofind.query.library import Library
 
 
 @dataclass(frozen=True)
@@ -53,36 +54,33 @@ class Context:
     def vectors(self, embedder: Embedder) -> VectorStore:
         return self.store.vectors(embedder.id, self.settings.index.space)
 
+    def library(self, model: str | None) -> "Library":
+        """The photos as `model` (None: the configured one) sees them, through this thread's catalog."""
+        from photofind.query.library import Library
+
+        embedder = self.models.get(model)
+        return Library(self.catalog, self.vectors(embedder), embedder, self.settings.index.max_pixels)
+
 
 def _like(r: LikeRequest, ctx: Context) -> QueryResult:
-    from photofind.search import like
+    from photofind.query.weighted import WeightedImage
 
-    embedder = ctx.models.get(r.model)
-    return like(Path(r.image), ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
-                max_pixels=ctx.settings.index.max_pixels, weight=r.weight,
-                examples=[(Path(e.path), e.weight) for e in r.examples])
+    return ctx.library(r.model).like([WeightedImage(r.image, r.weight), *r.examples], r.ranking)
 
 
 def _like_stored(r: LikeStoredRequest, ctx: Context) -> QueryResult:
-    from photofind.search import like_stored
-
-    embedder = ctx.models.get(r.model)
-    return like_stored(r.hash, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking)
+    return ctx.library(r.model).like_stored(r.hash, r.ranking)
 
 
 def _like_upload(r: LikeUploadRequest, ctx: Context) -> QueryResult:
     import base64
     import binascii
 
-    from photofind.search import like_upload
-
     try:
         data = base64.b64decode(r.data, validate=True)
     except (binascii.Error, ValueError):
         raise InputError("the uploaded image is not valid base64") from None
-    embedder = ctx.models.get(r.model)
-    return like_upload(data, r.name, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
-                       max_pixels=ctx.settings.index.max_pixels)
+    return ctx.library(r.model).like_upload(data, r.name, r.ranking)
 
 
 def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
@@ -99,7 +97,7 @@ def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
         return info
     from dataclasses import replace
 
-    from photofind.search import taken_date
+    from photofind.query.matches import taken_date
 
     stored = ctx.vectors(ctx.models.get(r.model)).get([r.hash])
     meta = stored[r.hash][1] if r.hash in stored else {}
@@ -112,12 +110,7 @@ def _activity(r: ActivityRequest, ctx: Context) -> Activity:
 
 
 def _search(r: SearchRequest, ctx: Context) -> QueryResult:
-    from photofind.search import search_text
-
-    embedder = ctx.models.get(r.model)
-    return search_text(r.text, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
-                       examples=[(Path(e.path), e.weight) for e in r.examples],
-                       max_pixels=ctx.settings.index.max_pixels)
+    return ctx.library(r.model).search_text(r.text, r.ranking, r.examples)
 
 
 def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
@@ -128,7 +121,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
 
 
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:
-    from photofind.status import collect_status
+    from photofind.status_report import collect_status
 
     embedder = ctx.models.get(r.model)
     return collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, embedder.id,
@@ -146,16 +139,10 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
     if ctx.indexer_for is not None:
         indexer = ctx.indexer_for(r.model)
     else:
-        from photofind.indexer import Indexer
-        from photofind.scanner import PathFilter
-        from photofind.web.thumbs import collector
+        from photofind.indexer import make_indexer
 
         embedder = ctx.models.get(r.model)
-        s = ctx.settings
-        indexer = Indexer(catalog, ctx.vectors(embedder), embedder,
-                          path_filter=PathFilter(s.extensions, s.exclude), batch_size=s.model.batch_size,
-                          workers=s.index.workers, max_pixels=s.index.max_pixels,
-                          on_collected=collector(s.store.cache_dir))
+        indexer = make_indexer(catalog, ctx.vectors(embedder), embedder, ctx.settings)
     return indexer.index_roots(roots, full=r.full, on_progress=ctx.on_progress, cancel=ctx.cancel)
 
 

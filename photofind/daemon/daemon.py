@@ -25,16 +25,15 @@ from photofind.api.requests import IndexRequest, PingRequest, Request, StopReque
 from photofind.settings import Settings
 from photofind.daemon.activity import ActivityMeter
 from photofind.daemon.follower import Follower
-from photofind.daemon.protocol import socket_path
-from photofind.daemon.server import Emit, SocketServer
+from photofind.api.protocol import socket_path
+from photofind.daemon.socket_server import Emit, SocketServer
 from photofind.embedders import Models
 from photofind.errors import InputError, PhotofindError
-from photofind.indexer import Indexer
+from photofind.indexer import Indexer, make_indexer
 from photofind.results import DownloadProgress, IndexReport, Progress, progress_to_json
 from photofind.scanner import PathFilter
 from photofind.store.catalog import Catalog
 from photofind.store.store import CATALOG_NAME, Store
-from photofind.web.thumbs import collector
 
 log = logging.getLogger("photofind.daemon")
 
@@ -122,7 +121,7 @@ class Daemon:
 
     def _start_web(self) -> Any:
         """The web page, answered by this server's own dispatch (queries under its lock)."""
-        from photofind.web.run import start_web
+        from photofind.web.http_server import start_web
 
         def answer(request: Request) -> Any:
             return request.decode(self.dispatch(request, lambda _: None, threading.Event()))
@@ -146,12 +145,9 @@ class Daemon:
         """One indexer per model, sharing the write lock and the stop event."""
         embedder = self.models.get(name)
         if embedder.id not in self.indexers:
-            index = self.settings.index
-            self.indexers[embedder.id] = Indexer(
-                self.store.catalog, self.store.vectors(embedder.id, index.space), embedder,
-                path_filter=self.path_filter, batch_size=self.settings.model.batch_size, workers=index.workers,
-                max_pixels=index.max_pixels, write_lock=self.lock, stop=self.stop,
-                on_progress=self.activity.update, on_collected=collector(self.settings.store.cache_dir),
+            self.indexers[embedder.id] = make_indexer(
+                self.store.catalog, self.store.vectors(embedder.id, self.settings.index.space), embedder,
+                self.settings, write_lock=self.lock, stop=self.stop, on_progress=self.activity.update,
             )
         return self.indexers[embedder.id]
 

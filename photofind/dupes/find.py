@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from photofind.dupes import MAX_DISTANCE
+from photofind.dupes.defaults import MAX_DISTANCE
 from photofind.dupes import candidates as cand
 from photofind.dupes.report import DupesReport, Group, Member, keeper
 from photofind.dupes.verify import compare

@@ -78,7 +78,7 @@ class EffnetLite0Embedder(OnnxPath, Embedder):
 
     def _load(self) -> None:
         if self.runtime == "onnx":
-            from photofind.settings import default_cache_dir
+            from photofind.locations import default_cache_dir
             from photofind.embedders.onnx_export import bundle_dir
 
             cache = self.cache_dir or default_cache_dir()

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from photofind.errors import ImageTooLargeError, NotAnImageError
-from photofind.media.images import ImageInfo, decode_picture, to_rgb
+from photofind.media.pillow import ImageInfo, decode_picture, to_rgb
 
 # The reason a RAW file is skipped without the extra: `status` groups skipped files by reason.
 RAW_EXTRA_MISSING = "RAW photo: install photofind[raw] to read it"

@@ -22,7 +22,7 @@ from typing import Callable
 import pytest
 
 from photofind.api.requests import LikeRequest
-from photofind.ranking import Ranking
+from photofind.query.ranking import Ranking
 from photofind.store.store import Store
 from tests.helpers.images import library, save, scene
 from tests.helpers.processes import Watch

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 from photofind.api.requests import PingRequest, StatusRequest
-from photofind.daemon.protocol import DaemonClient
+from photofind.api.protocol import DaemonClient
 from photofind.store.lock import read_owner
 from tests.helpers.waiting import wait_until
 

@@ -143,7 +143,7 @@ def test_without_rawpy_a_raw_file_names_the_extra(tmp_path: Path, monkeypatch: p
 def test_web_thumbnails_and_dupes_fingerprints_read_raw_files(tmp_path: Path) -> None:
     """They open photos through open_image too: a RAW file needs nothing of its own there."""
     from photofind.media.fingerprint import fingerprint_file, hamming, phash
-    from photofind.web.thumbs import ThumbCache
+    from photofind.store.thumbnails import ThumbCache
 
     want = upright(SENSOR, 8)
     for path in (write_dng(tmp_path / "p.dng", SENSOR, SENSOR, orientation=8),

@@ -14,7 +14,7 @@ import pytest
 
 from photofind import config
 from photofind.api.requests import IndexRequest
-from photofind.cli.route import answer
+from photofind.api.client import Client
 from tests.helpers.images import library
 from tests.web.conftest import make_library, sha
 from tests.helpers.processes import Server
@@ -76,7 +76,7 @@ def test_search_upload_photo_more_like_this_dupes_and_status_in_a_real_browser(
 
     lib = make_library(tmp_path)
     library(lib.root / "more", 30, start=100)  # enough photos for a second screenful
-    answer(config.load(), IndexRequest(paths=(str(lib.root),)))
+    Client(config.load()).answer(IndexRequest(paths=(str(lib.root),)))
     web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0")
     shot = Shots(tmp_path / "screenshots")
     # The page swaps its results in place: an element may go stale between a find and a read.

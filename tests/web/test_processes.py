@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from photofind.web.thumbs import thumb_path
+from photofind.store.thumbnails import thumb_path
 from tests.helpers.images import library
 from tests.web.conftest import Lib, make_library, sha
 from tests.helpers.processes import Server
