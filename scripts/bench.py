@@ -234,10 +234,10 @@ class Bench:
             sys.path.insert(0, str(HERE.parent))
             from photofind.api.requests import LikeRequest
             from photofind.query.ranking import Ranking
-            from photofind.api.protocol import DaemonClient
-            from photofind.store.lock import read_owner
+            from photofind.api.client import running_server
 
-            client = DaemonClient(Path(read_owner(self.home / "photofind.lock")["socket"]))
+            client = running_server(self.home)
+            assert client is not None, "the watch daemon is not serving"
             t = []
             for _ in range(r):
                 started = time.perf_counter()

@@ -36,6 +36,12 @@ COMMANDS = {
 class LazyGroup(TyperGroup):
     """Commands built from their module on first use (click's documented lazy group)."""
 
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        from photofind.cli.plain_values import install
+
+        install(self, ctx)  # the root options too
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: typer.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -46,6 +52,9 @@ class LazyGroup(TyperGroup):
         module = __import__(f"photofind.cli.commands.{COMMANDS[name]}", fromlist=["app"])
         command = typer.main.get_command(module.app)
         command.name = name
+        from photofind.cli.plain_values import install
+
+        install(command, ctx)  # plain values without importing pydantic (see that module)
         return command
 
 
