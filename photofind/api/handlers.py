@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from photofind.api.requests import (
     ActivityRequest,
+    BrowseRequest,
     DupesRequest,
     IndexRequest,
     LikeRequest,
@@ -32,6 +33,7 @@ from photofind.store.vectors import VectorStore
 
 if TYPE_CHECKING:  # the indexer (numpy, PIL) is imported where a job needs it
     from photofind.indexer import Indexer
+    from photofind.library import LibraryPage
     from photofind.query.library import Library
 
 
@@ -105,6 +107,14 @@ def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
     return replace(info, width=meta.get("width"), height=meta.get("height"), taken=taken, taken_from=source)
 
 
+def _browse(r: BrowseRequest, ctx: Context) -> "LibraryPage":
+    """A page of the library: catalog rows only, no vector and no file is read."""
+    from photofind.library import browse
+
+    roots = {str(p) for p in ctx.catalog.roots()} | {str(p) for p in ctx.settings.roots}
+    return browse(ctx.catalog, roots, r.folder, r.after, r.folders_after, r.photos, r.folders)
+
+
 def _activity(r: ActivityRequest, ctx: Context) -> Activity:
     return ctx.activity() if ctx.activity is not None else Activity()
 
@@ -156,6 +166,7 @@ HANDLERS: dict[type[Request], Callable[[Any, Context], Any]] = {
     LikeUploadRequest: _like_upload,
     PhotoRequest: _photo,
     ActivityRequest: _activity,
+    BrowseRequest: _browse,
 }
 
 

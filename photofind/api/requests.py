@@ -16,6 +16,7 @@ from photofind.query.ranking import Ranking
 from photofind.query.weighted import WeightedImage
 from photofind.dupes import MAX_DISTANCE
 from photofind.dupes.report import DupesReport
+from photofind.library import FOLDERS_PAGE, PHOTOS_PAGE, LibraryPage
 from photofind.results import Activity, IndexReport, PhotoInfo, QueryResult, StatusReport
 
 VERBS: dict[str, type["Request"]] = {}
@@ -180,6 +181,23 @@ class PhotoRequest(Request):
     details: bool = False
 
     result: ClassVar[Any] = PhotoInfo
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
+class BrowseRequest(Request):
+    """A page of the library without a query (photofind.library): the newest photos and the
+    top folders, or with `folder` that folder's own photos and subfolders. `after` and
+    `folders_after` are the cursors a previous page returned."""
+
+    verb: ClassVar[str] = "browse"
+    folder: str = ""
+    after: str = ""
+    folders_after: str = ""
+    photos: int = PHOTOS_PAGE
+    folders: int = FOLDERS_PAGE
+
+    result: ClassVar[Any] = LibraryPage
 
 
 @verb

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from photofind.store.browsing import LibraryRows
 from photofind.store.fingerprints import FingerprintRows
 from photofind.store.sql import select_in
 
 COLLECTION_INFO = "collection:"  # meta key prefix: one JSON summary per vector collection
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE files (
@@ -62,6 +63,13 @@ MIGRATIONS: dict[int, str] = {
     4: """
     CREATE INDEX IF NOT EXISTS files_status ON files (status, hash);
     """,
+    # The web page's library (photofind.store.browsing): the newest photos a page at a time
+    # without sorting the table on every view; and a folder's photo count from indexes alone
+    # (every row under it by the path key, less its skipped ones: few, so a small partial index).
+    5: """
+    CREATE INDEX IF NOT EXISTS files_recent ON files (mtime_ns) WHERE status = 'ok';
+    CREATE INDEX IF NOT EXISTS files_skipped_path ON files (path) WHERE status = 'skipped';
+    """,
 }
 
 
@@ -81,7 +89,7 @@ def _under(root: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + "0"
 
 
-class Catalog(FingerprintRows):
+class Catalog(FingerprintRows, LibraryRows):
     def __init__(self, path: Path) -> None:
         self.path = path
         # The store lock makes this process the only writer, so one connection is enough.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from photofind.api.requests import Request as AnyRequest
 from photofind.api.requests import (
     ActivityRequest,
+    BrowseRequest,
     DupesRequest,
     LikeStoredRequest,
     LikeUploadRequest,
@@ -35,7 +37,7 @@ from photofind.settings import Settings
 from photofind.embedders import model_spec, text_models
 from photofind.errors import InputError, PhotofindError
 from photofind.results import PhotoInfo, QueryResult
-from photofind.web.forms import K_DEFAULT, Query, UploadTooLarge, read_form, status_for
+from photofind.web.forms import K_DEFAULT, K_MAX, Query, UploadTooLarge, read_form, status_for
 from photofind.web.security import HostCheck, is_servable, servable_copy
 from photofind.store.thumbnails import SIZES, ThumbCache
 from photofind.web.views import Views
@@ -45,6 +47,8 @@ HERE = Path(__file__).parent
 # server's own dispatch when the page is served by the process that owns the store.
 Answer = Callable[[AnyRequest], Any]
 HASH = re.compile(r"[0-9a-f]{64}")
+HOME_PHOTOS = 12  # two rows of the newest on the home page; "more" pages through them all
+LIBRARY_PAGE = 48
 THUMB_MAX_AGE = 7 * 24 * 3600  # a hash's thumbnail never changes; private: it is someone's photo
 
 
@@ -58,7 +62,7 @@ class WebApp:
         text = model_spec(self.model).text
         off = None if text else (f"Search by words is off: the {self.model} model has no text tower "
                                  f"(use {', '.join(text_models())}). Drop, paste or pick a photo instead.")
-        self.views = Views(HERE / "templates", model=self.model, who=who, text_off=off)
+        self.views = Views(HERE / "templates", model=self.model, who=who, text_off=off, k_max=K_MAX)
 
     async def ask(self, request: Any) -> Any:
         return await run_in_threadpool(self.answer, request)
@@ -80,14 +84,17 @@ class WebApp:
 
     async def _search(self, request: Request, as_json: bool) -> Response:
         upload, name, query = None, "", Query.of(request.query_params)
-        status, error, result = 200, None, None
+        status, error, result, more, library = 200, None, None, None, None
         try:
             if request.method == "POST":
                 fields, upload, name = await read_form(request, self.max_upload)
                 query = Query.of(fields)
-                if upload is None and not as_json:  # words: a shareable GET address
-                    return RedirectResponse("/?" + urlencode(query.with_k(query.k)), 303)
+            more = query.with_k(min(query.k + K_DEFAULT, K_MAX))  # a bad k is refused here, before any work
+            if request.method == "POST" and upload is None and not as_json:  # words: a shareable GET address
+                return RedirectResponse("/?" + urlencode(query.with_k(query.k)), 303)
             result = await self._query(query, upload, name)
+            if result is None and upload is None and not as_json:  # nothing asked: the library
+                library = await self.ask(BrowseRequest(photos=HOME_PHOTOS, model=self.model))
         except UploadTooLarge:
             status, error = 413, f"That file is larger than {self.settings.web.max_upload_mb} MB (web.max_upload_mb)."
         except PhotofindError as exc:
@@ -95,14 +102,46 @@ class WebApp:
         if as_json:
             body = result.to_json() if result else {"matches": []}
             return JSONResponse({"error": error} if error else body, status)
+        if more is None:  # the form must not send the bad k again
+            query = Query({**query.values, "k": ""})
         return self.views.page("search.html", status, query=query, result=result, error=error,
-                               upload=name if upload is not None else None, more=query.with_k(query.k + K_DEFAULT))
+                               upload=name if upload is not None else None, more=more, library=library)
 
     async def search_page(self, request: Request) -> Response:
         return await self._search(request, as_json=False)
 
     async def search_api(self, request: Request) -> Response:
         return await self._search(request, as_json=True)
+
+    # -- the library, without a query ---------------------------------------------------------
+    async def library_page(self, request: Request) -> Response:
+        """/recent (the newest photos), /folders (the roots and their top folders), /folder?path=
+        (a folder's subfolders and photos), each paged by the cursors the last page gave."""
+        p, where = request.query_params, request.url.path
+        after, folders_after, folder = p.get("after", ""), p.get("folders_after", ""), p.get("path", "")
+        if where == "/recent":
+            heading, ask = "Recent photos", BrowseRequest(after=after, photos=LIBRARY_PAGE, folders=0)
+        elif where == "/folders":
+            heading, ask = "Folders", BrowseRequest(folders_after=after, photos=0, folders=LIBRARY_PAGE)
+        else:  # a folder: its first page shows both; "more" pages of one show that one only
+            heading = folder or "A folder"
+            ask = BrowseRequest(folder=folder, after=after, folders_after=folders_after,
+                                photos=0 if folders_after else LIBRARY_PAGE, folders=0 if after else LIBRARY_PAGE)
+        try:
+            if where == "/folder" and not folder:
+                raise InputError("which folder? /folder?path=/a/folder/you/indexed")
+            library = await self.ask(replace(ask, model=self.model))
+        except PhotofindError as exc:
+            return self.views.page("library.html", status_for(exc), heading=heading, library=None, error=str(exc))
+        more_photos = more_folders = None
+        if library.photos_next:
+            more_photos = f"{where}?" + urlencode({"path": folder, "after": library.photos_next} if folder
+                                                  else {"after": library.photos_next})
+        if library.folders_next:
+            more_folders = f"{where}?" + urlencode({"path": folder, "folders_after": library.folders_next} if folder
+                                                   else {"after": library.folders_next})
+        return self.views.page("library.html", 200, heading=heading, library=library, error=None,
+                               more_photos=more_photos, more_folders=more_folders)
 
     # -- a photo ------------------------------------------------------------------------------
     async def _photo(self, request: Request, details: bool = False) -> PhotoInfo | None:
@@ -176,11 +215,21 @@ def create_app(answer: Answer, settings: Settings, *, host: str = "127.0.0.1", w
         Route("/photo/{hash}", web.photo_page),
         Route("/thumb/{hash}/{size:int}", web.thumb),
         Route("/original/{hash}", web.original),
+        Route("/recent", web.library_page),
+        Route("/folders", web.library_page),
+        Route("/folder", web.library_page),
+        Route("/favicon.ico", favicon),
         Route("/dupes", web.dupes_page),
         Route("/status", web.status_page),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return HostCheck(Starlette(routes=routes, exception_handlers={PhotofindError: _refusal}), host)
+
+
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page links: the same SVG the pages name."""
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 async def _refusal(request: Request, exc: Exception) -> Response:

@@ -40,10 +40,16 @@ class Query:
 
     @property
     def k(self) -> int:
+        """How many photos to show: a whole number from 1 to K_MAX (no silent clamping: `k=-1`
+        showing "1 photos" hid the typo)."""
+        text = self.values["k"]
         try:
-            return max(1, min(K_MAX, int(self.values["k"] or K_DEFAULT)))
+            k = int(text) if text else K_DEFAULT
         except ValueError:
-            raise InputError(f"k must be a whole number, not {self.values['k']!r}") from None
+            k = 0
+        if not 1 <= k <= K_MAX:
+            raise InputError(f"k (how many photos to show) must be a whole number from 1 to {K_MAX}, not {text!r}")
+        return k
 
     def ranking(self) -> Ranking:
         v = self.values

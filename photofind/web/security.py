@@ -41,6 +41,10 @@ def exposure_warning(host: str) -> str | None:
 
 LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Each refusal names the check that refused: a user (or a developer reading a 403) must see why.
+HOST_REFUSED = "refused: this photofind page answers only to its own address (Host header check)"
+ORIGIN_REFUSED = ("refused: this {method} came from a page of another site (Origin: {origin}); photofind takes "
+                  "searches and uploads only from its own pages (Origin header check, against cross-site requests)")
 
 
 def host_name(header: str) -> str:
@@ -93,14 +97,14 @@ class HostCheck:
         if scope["type"] == "http":
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
             origin = headers.get("origin")
-            bad = not self.ok(host_name(headers.get("host", "")))
-            if not bad and origin and scope["method"] not in SAFE_METHODS:
-                bad = not self.ok(host_name(urlsplit(origin).netloc))
-            if bad:
+            refusal = None if self.ok(host_name(headers.get("host", ""))) else HOST_REFUSED
+            if refusal is None and origin and scope["method"] not in SAFE_METHODS:
+                if not self.ok(host_name(urlsplit(origin).netloc)):
+                    refusal = ORIGIN_REFUSED.format(origin=origin[:200], method=scope["method"])
+            if refusal is not None:
                 from starlette.responses import PlainTextResponse
 
-                response = PlainTextResponse(
-                    "refused: this photofind page answers only to its own address (Host header check)", 403)
+                response = PlainTextResponse(refusal, 403)
                 await response(scope, receive, send)
                 return
 

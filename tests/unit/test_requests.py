@@ -16,6 +16,7 @@ import pytest
 from photofind.api.requests import (
     VERBS,
     ActivityRequest,
+    BrowseRequest,
     DupesRequest,
     WeightedImage,
     IndexRequest,
@@ -56,6 +57,7 @@ def examples(tmp_path: Path) -> list[Request]:
         LikeUploadRequest(data="aGVsbG8=", name="q.png", ranking=Ranking(filters=filters(tmp_path))),
         PhotoRequest(hash="cd" * 32, details=True),
         ActivityRequest(),
+        BrowseRequest(folder="/p/2023", after="/p/2023/a.jpg", folders_after="/p/2023/x", photos=12),
         StopRequest(),
     ]
 

@@ -25,7 +25,8 @@ CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 # The network is closed here: without these Chromium stalls on refused background connections.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1280,860", "--hide-scrollbars"]
+         "--window-size=1280,860", "--hide-scrollbars",
+         "--host-resolver-rules=MAP evil.example 127.0.0.1"]  # the cross-site page of the refusal test
 
 pytestmark = [
     pytest.mark.slow,
@@ -64,6 +65,40 @@ class Shots:
         if self.extra is not None:
             self.extra.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, self.extra / path.name)
+
+
+# Where the cross-site page of the refusal test lives: Chromium resolves this name to loopback.
+FOREIGN = "evil.example"
+# A page's layout, read in the browser: horizontal overflow, and header elements that stick out
+# of the view or have their text cut (clipped overflow, a placeholder longer than its field).
+LAYOUT = """
+const vw = document.documentElement.clientWidth, out = [];
+const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '');
+for (const el of document.querySelectorAll('header *')) {
+  const r = el.getBoundingClientRect(), style = getComputedStyle(el);
+  if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;  // not shown
+  if (r.left < -0.5 || r.right > vw + 0.5) out.push(`${name(el)} spans ${r.left.toFixed(0)}..${r.right.toFixed(0)}`);
+  if (style.overflowX !== 'visible' && el.tagName !== 'INPUT' && el.scrollWidth > el.clientWidth + 1)
+    out.push(`${name(el)} cut: ${el.scrollWidth} > ${el.clientWidth}`);
+}
+const pen = document.createElement('canvas').getContext('2d');
+for (const el of document.querySelectorAll('header input[placeholder]')) {  // a placeholder must be whole
+  const s = getComputedStyle(el);
+  if (el.value || el.getBoundingClientRect().width === 0) continue;
+  pen.font = s.font;
+  const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  if (pen.measureText(el.placeholder).width > room + 1) out.push(`${name(el)} placeholder cut`);
+}
+const header = document.querySelector('header').getBoundingClientRect();
+return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, vw, out,
+        headerHeight: header.height, headerRight: header.right};
+"""
+
+
+def set_viewport(driver: "object", width: int, height: int) -> None:
+    """The page's viewport exactly (a phone's at 390: mobile, so the meta viewport applies)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",  # type: ignore[attr-defined]
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
 
 
 def test_search_upload_photo_more_like_this_dupes_and_status_in_a_real_browser(
@@ -174,6 +209,14 @@ def test_search_upload_photo_more_like_this_dupes_and_status_in_a_real_browser(
     assert "not a readable image" in browser.find_element(By.ID, "skipped").text
     assert "pf-tiny-clip" in browser.find_element(By.ID, "collections").text
     shot(browser, "status")
+
+    # 8. A phone's width, words typed (the header of a model with a text tower): the header fits.
+    set_viewport(browser, 390, 844)
+    browser.get(web.url + "?q=a+very+long+description+of+a+red+ball+lying+in+the+green+grass+of+a+park")
+    wait.until(lambda _: len(cards()) == 24)
+    layout = browser.execute_script(LAYOUT)
+    assert layout["innerWidth"] == 390 and layout["scrollWidth"] <= 390 and not layout["out"], layout
+    shot(browser, "search-words-390")
     assert web.stop() == 0
 
 
@@ -207,3 +250,138 @@ def test_the_status_page_follows_the_daemons_index_run_live(
         lambda _: "300 indexed" in browser.find_element(By.ID, "counts").text)
     assert "Idle" in activity()
     assert watch.stop() == 0
+
+
+def test_the_home_page_shows_the_library_fits_a_phone_and_says_why_it_refuses(
+    browser, tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import http.server
+    import threading
+
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    monkeypatch.setenv("PHOTOFIND_MODEL", "pixel")
+    lib = make_library(tmp_path)
+    library(lib.root / "more", 30, start=100)
+    Client(config.load()).answer(IndexRequest(paths=(str(lib.root),)))
+    indexed = {str(p): p.stat().st_mtime_ns for p in lib.root.rglob("*.jpg") if p.name != "broken.jpg"}
+    web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0")
+    shot = Shots(tmp_path / "screenshots")
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    css = browser.find_elements
+
+    def loaded(img: "object") -> bool:
+        return bool(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img))
+
+    def all_loaded(selector: str) -> bool:
+        images = css(By.CSS_SELECTOR, selector)
+        return bool(images) and all(loaded(i) for i in images)
+
+    def click(element: "object") -> None:  # into the middle of the view, clear of the sticky header
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()  # type: ignore[attr-defined]
+
+    # 1. 1280 px: the newest photos (file time, newest first), then the folders, every image loaded.
+    set_viewport(browser, 1280, 860)
+    browser.get(web.url)
+    recent = [c.get_attribute("data-path") for c in css(By.CSS_SELECTOR, "#recent .photo-card")]
+    assert len(recent) == 12 and [indexed[p] for p in recent] == sorted(indexed.values(), reverse=True)[:12]
+    folders = [c.get_attribute("data-path") for c in css(By.CSS_SELECTOR, "#folders .folder-card")]
+    assert folders == [str(lib.root), str(lib / "more"), str(lib / "sub")]
+    assert "30 photos" in css(By.CSS_SELECTOR, "#folders .folder-card")[1].text
+    wait.until(lambda _: all_loaded("#recent img") and all_loaded("#folders img"))
+    favicon = browser.execute_script("""
+        const img = new Image(); img.src = document.querySelector('link[rel=icon]').href;
+        await img.decode(); return [img.naturalWidth, img.src];""")
+    assert favicon[0] > 0 and favicon[1].endswith("/static/favicon.svg")
+    layout = browser.execute_script(LAYOUT)
+    assert layout["scrollWidth"] <= layout["innerWidth"] == 1280 and not layout["out"], layout
+    shot(browser, "home-1280")
+
+    # 2. One click on a picture: more like this, from its stored vector.
+    first = css(By.CSS_SELECTOR, "#recent .photo-card")[0]
+    digest = first.get_attribute("data-hash")
+    click(first.find_element(By.CSS_SELECTOR, "a.like"))
+    wait.until(lambda _: "More like" in browser.find_element(By.ID, "caption").text)
+    assert f"like={digest}" in browser.current_url
+    assert recent[0] not in [c.get_attribute("data-path") for c in css(By.CSS_SELECTOR, "#grid .card")]
+    assert len(css(By.CSS_SELECTOR, "#grid .card")) == 24
+
+    # 3. A folder, then a photo in it: its near duplicate comes first.
+    browser.get(web.url)
+    click(css(By.CSS_SELECTOR, f'#folders .folder-card[data-path="{lib / "sub"}"]')[0])
+    wait.until(lambda _: browser.find_elements(By.ID, "trail"))
+    assert browser.find_element(By.ID, "trail").text == f"{lib.root} / sub"
+    assert [c.get_attribute("data-path") for c in css(By.CSS_SELECTOR, ".photo-card")] == [str(lib / "sub" / "big3.jpg")]
+    wait.until(lambda _: all_loaded(".photo-card img"))
+    shot(browser, "folder-1280")
+    click(css(By.CSS_SELECTOR, ".photo-card a.like")[0])
+    wait.until(lambda _: css(By.CSS_SELECTOR, "#grid .card"))
+    assert css(By.CSS_SELECTOR, "#grid .card")[0].get_attribute("data-path") == str(lib / "photo_0003.jpg")
+
+    # 4. Every photo, a page at a time from "more recent photos".
+    browser.get(web.url)
+    click(browser.find_element(By.ID, "more-photos"))
+    wait.until(lambda _: "/recent" in browser.current_url)
+    paged = [c.get_attribute("data-path") for c in css(By.CSS_SELECTOR, ".photo-card")]
+    assert sorted(recent + paged) == sorted(indexed)  # the 30 after the home page's 12: one page of 48
+    assert not css(By.ID, "more-photos")
+
+    # 5. 390 px, a phone: every page's header fits, nothing scrolls sideways, nothing is cut.
+    set_viewport(browser, 390, 844)
+    pages = {"home": web.url, "results": f"{web.url}?like={digest}", "folder": f"{web.url}folder?path={lib / 'more'}",
+             "photo": f"{web.url}photo/{digest}", "status": f"{web.url}status", "dupes": f"{web.url}dupes",
+             "k-error": f"{web.url}?like={digest}&k=-1"}
+    for name, url in pages.items():
+        browser.get(url)
+        wait.until(lambda _: browser.execute_script("return document.readyState") == "complete")
+        for filters in ("closed", "open"):
+            layout = browser.execute_script(LAYOUT)
+            assert layout["innerWidth"] == 390 and not layout["out"], (name, filters, layout)
+            assert layout["scrollWidth"] <= layout["innerWidth"], (name, filters, layout)
+            if filters == "closed":
+                browser.execute_script("window.scrollTo(0, 0)")
+                shot(browser, f"{name}-390")
+                browser.execute_script("document.getElementById('filters').open = true")
+        browser.execute_script("document.getElementById('filters').open = false")
+    # the k refusal, as a person sees it
+    assert "whole number from 1 to 1000" in browser.find_element(By.ID, "error").text
+    assert "1 photos" not in browser.title and not css(By.CSS_SELECTOR, "#grid .card")
+    browser.get(web.url)
+    wait.until(lambda _: all_loaded("#recent img"))
+    width = browser.execute_script("return document.documentElement.scrollHeight")
+    set_viewport(browser, 390, min(width, 4000))
+    shot(browser, "home-390-full")
+    cards_at_390 = {round(c.rect["x"]) for c in css(By.CSS_SELECTOR, "#recent .photo-card")}
+    assert len(cards_at_390) == 2  # two columns of photos on a phone
+
+    # 6. A form on another site posting here: refused, and the page says it was the Origin.
+    page = (f'<form method="post" action="{web.url}" enctype="multipart/form-data">'
+            '<input name="q" value="a dog"><button id="go">search</button></form>').encode()
+
+    class Foreign(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    foreign = http.server.HTTPServer(("127.0.0.1", 0), Foreign)
+    threading.Thread(target=foreign.serve_forever, daemon=True).start()
+    try:
+        set_viewport(browser, 1280, 860)
+        browser.get(f"http://{FOREIGN}:{foreign.server_port}/")
+        browser.find_element(By.ID, "go").click()
+        wait.until(lambda _: "refused" in browser.find_element(By.TAG_NAME, "body").text)
+        said = browser.find_element(By.TAG_NAME, "body").text
+        assert f"Origin: http://{FOREIGN}:{foreign.server_port}" in said and "Host header" not in said
+        shot(browser, "refused-cross-origin")
+    finally:
+        foreign.shutdown()
+        foreign.server_close()
+    assert web.stop() == 0
