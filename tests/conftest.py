@@ -45,6 +45,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     # The platform cache dir too: an embedder built without a cache_dir exports ONNX files there.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    # And the desktop trash ($XDG_DATA_HOME/Trash): `dupes --trash` and the web page's button
+    # never touch the machine's own.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     return home
 
 

@@ -13,13 +13,16 @@ from photofind.api.requests import (
     BrowseRequest,
     DupesRequest,
     IndexRequest,
+    JournalRequest,
     LikeRequest,
     LikeStoredRequest,
     LikeUploadRequest,
     PhotoRequest,
     Request,
+    RestoreRequest,
     SearchRequest,
     StatusRequest,
+    TrashRequest,
 )
 from photofind.settings import Settings
 from photofind.embedders import Models
@@ -30,6 +33,7 @@ from photofind.results import Activity, DownloadProgress, IndexReport, PhotoInfo
 from photofind.store.catalog import Catalog
 from photofind.store.store import Store
 from photofind.store.vectors import VectorStore
+from photofind.trash.report import JournalReport, RestoreReport, TrashReport
 
 if TYPE_CHECKING:  # the indexer (numpy, PIL) is imported where a job needs it
     from photofind.indexer import Indexer
@@ -52,6 +56,8 @@ class Context:
     on_progress: Callable[[Progress | DownloadProgress], None] | None = None
     activity: Callable[[], Activity] | None = None  # the daemon's indexing progress, read live
     cancel: threading.Event | None = None  # set: an index job stops after the batch in flight
+    # the daemon's lock: set, a handler that runs outside it (dupes) takes it only to write
+    write_lock: "threading.RLock | None" = None
 
     def vectors(self, embedder: Embedder) -> VectorStore:
         return self.store.vectors(embedder.id, self.settings.index.space)
@@ -127,6 +133,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
     from photofind.dupes import find_dupes
 
     embedder = ctx.models.get(r.model)
+    _reconcile(ctx, r.model)  # a --trash or restore killed midway: the catalog first
     return find_dupes(ctx.catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance, loose=r.loose)
 
 
@@ -146,14 +153,105 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
     roots = paths or sorted(set(catalog.roots()) | set(ctx.settings.roots))
     if not roots:
         raise InputError("no folders are indexed yet; run: photofind index PATH")
-    if ctx.indexer_for is not None:
-        indexer = ctx.indexer_for(r.model)
-    else:
-        from photofind.indexer import make_indexer
-
-        embedder = ctx.models.get(r.model)
-        indexer = make_indexer(catalog, ctx.vectors(embedder), embedder, ctx.settings)
+    indexer = _indexer(ctx, r.model)
     return indexer.index_roots(roots, full=r.full, on_progress=ctx.on_progress, cancel=ctx.cancel)
+
+
+def _indexer(ctx: Context, model: str | None) -> "Indexer":
+    """The daemon's indexer (its write lock), or one for this process over the writer's catalog."""
+    if ctx.indexer_for is not None:
+        return ctx.indexer_for(model)
+    from photofind.indexer import make_indexer
+
+    embedder = ctx.models.get(model)
+    return make_indexer(ctx.store.catalog, ctx.vectors(embedder), embedder, ctx.settings)
+
+
+def _release(ctx: Context, model: str | None, hashes: set[str]) -> None:
+    """Rows are gone: the vectors, fingerprints and thumbnails of content no file holds go too."""
+    from photofind.planning import Plan
+
+    _indexer(ctx, model).apply(Plan(released=set(hashes)))
+
+
+def _reindex(ctx: Context, model: str | None, paths: list[str]) -> int:
+    """Index these files again (restored ones): re-hashed, their vectors reused or embedded."""
+    import os
+
+    from photofind.planning import Plan
+    from photofind.scanner import FileStat
+
+    stats = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        stats.append(FileStat(p, st.st_size, st.st_mtime_ns))
+    if not stats:
+        return 0
+    report = _indexer(ctx, model).apply(Plan(to_hash=stats))
+    return report.hashed
+
+
+def reconcile_journal(ctx: Context) -> None:
+    """At a server's start: finish a `--trash` or `restore` that a kill cut short."""
+    _reconcile(ctx, None)
+
+
+def _reconcile(ctx: Context, model: str | None) -> None:
+    """Finish whatever a kill -9 left open in the journal, and bring the catalog in line."""
+    from photofind.trash.actions import reconcile
+    from photofind.trash.journal import Journal
+
+    from contextlib import nullcontext
+
+    journal = Journal(ctx.store.data_dir)
+    if not journal.folder.is_dir():
+        return
+    with ctx.write_lock or nullcontext():  # a handler run outside the server's lock writes under it
+        reconcile(ctx.store.catalog, journal, release=lambda hashes: _release(ctx, model, hashes),
+                  reindex=lambda paths: _reindex(ctx, model, paths))
+
+
+def _trash(r: TrashRequest, ctx: Context) -> TrashReport:
+    from photofind.trash import freedesktop
+    from photofind.trash.actions import trash
+    from photofind.trash.journal import Journal
+
+    moves = r.moves()
+    _reconcile(ctx, r.model)
+    home = Path(r.home_trash) if r.home_trash else freedesktop.home_trash()
+    if not home.is_absolute():
+        raise InputError(f"the home trash must be an absolute path, not {home}")
+    return trash(moves, ctx.store.catalog, Journal(ctx.store.data_dir), home,
+                 release=lambda hashes: _release(ctx, r.model, hashes))
+
+
+def _restore(r: RestoreRequest, ctx: Context) -> RestoreReport:
+    from photofind.trash.actions import restore
+    from photofind.trash.journal import Journal
+
+    _reconcile(ctx, r.model)
+    _indexer(ctx, r.model)  # a model that cannot load fails here, before any file moves
+    journal = Journal(ctx.store.data_dir)
+    if r.operation:
+        op = journal.get(r.operation)
+        if op is None:
+            raise InputError(f"no trash operation {r.operation!r} in the journal; see: photofind restore --list")
+    else:
+        op = next((o for o in reversed(journal.operations()) if o.entries), None)
+        if op is None or not op.in_trash():
+            raise InputError("nothing to restore: the last trash operation has no files in the trash"
+                             " (photofind restore ID restores an older one; see --list)")
+    return restore(op, ctx.store.catalog, journal, reindex=lambda paths: _reindex(ctx, r.model, paths))
+
+
+def _journal(r: JournalRequest, ctx: Context) -> JournalReport:
+    from photofind.trash.journal import Journal
+
+    _reconcile(ctx, r.model)
+    return JournalReport([op.to_json() for op in Journal(ctx.store.data_dir).operations()])
 
 
 HANDLERS: dict[type[Request], Callable[[Any, Context], Any]] = {
@@ -166,6 +264,9 @@ HANDLERS: dict[type[Request], Callable[[Any, Context], Any]] = {
     LikeUploadRequest: _like_upload,
     PhotoRequest: _photo,
     ActivityRequest: _activity,
+    TrashRequest: _trash,
+    RestoreRequest: _restore,
+    JournalRequest: _journal,
     BrowseRequest: _browse,
 }
 

@@ -18,6 +18,7 @@ from photofind.dupes import MAX_DISTANCE
 from photofind.dupes.report import DupesReport
 from photofind.library import FOLDERS_PAGE, PHOTOS_PAGE, LibraryPage
 from photofind.results import Activity, IndexReport, PhotoInfo, QueryResult, StatusReport
+from photofind.trash.report import GroupMove, JournalReport, RestoreReport, TrashReport
 
 VERBS: dict[str, type["Request"]] = {}
 
@@ -139,6 +140,51 @@ class DupesRequest(Request):
     loose: bool = False  # the pHash test alone: "visually similar", not verified tile by tile
 
     result: ClassVar[Any] = DupesReport
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
+class TrashRequest(Request):
+    """Move the files of each group but its keeper to the desktop trash (`dupes --trash`, the
+    web page's button), journaled. Each file is re-hashed first; one that changed, vanished or
+    cannot be read stays, with its reason. The owner of the store does it, so the catalog
+    follows at once. `groups` are GroupMove.to_json() dicts."""
+
+    verb: ClassVar[str] = "trash"
+    groups: tuple[dict[str, Any], ...] = ()
+    # the desktop trash of the user asking ($XDG_DATA_HOME/Trash): a server started elsewhere
+    # may have another environment. "": the answerer's own.
+    home_trash: str = ""
+
+    result: ClassVar[Any] = TrashReport
+
+    def moves(self) -> list[GroupMove]:
+        try:
+            return [GroupMove.from_json(g) for g in self.groups]
+        except (TypeError, KeyError, ValueError) as exc:
+            raise PhotofindError(f"malformed trash request: {exc}") from None
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
+class RestoreRequest(Request):
+    """Put back the files of one journaled trash operation (`operation`; "": the last one with
+    files still in the trash), each at its original path, then index them again."""
+
+    verb: ClassVar[str] = "restore"
+    operation: str = ""
+
+    result: ClassVar[Any] = RestoreReport
+
+
+@verb
+@dataclass(frozen=True, kw_only=True)
+class JournalRequest(Request):
+    """The journal's trash operations (`restore --list`), after finishing any a kill left open."""
+
+    verb: ClassVar[str] = "journal"
+
+    result: ClassVar[Any] = JournalReport
 
 
 @verb

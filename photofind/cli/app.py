@@ -24,6 +24,7 @@ COMMANDS = {
     "like": "like",
     "search": "search",
     "dupes": "dupes",
+    "restore": "restore",
     "status": "status",
     "watch": "watch",
     "web": "web",

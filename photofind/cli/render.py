@@ -189,4 +189,5 @@ def render_dupes(report: "DupesReport") -> None:
     loose = any(g.how == "loose" for g in report.groups)
     near = "visually similar (--loose: not verified tile by tile)" if loose else "verified near-duplicate"
     console.print(f"{exact} exact and {len(report.groups) - exact} {near} groups; "
-                  "photofind deletes nothing: remove the files you do not want yourself")
+                  "`dupes --trash` moves all but the keeper of each identical or same-picture group to the "
+                  "trash (`photofind restore` puts them back)")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from photofind.api.handlers import Context, run
+from photofind.api.handlers import Context, reconcile_journal, run
 from photofind.api.requests import IndexRequest, PingRequest, Request, StopRequest
 from photofind.settings import Settings
 from photofind.daemon.activity import ActivityMeter
@@ -89,6 +89,7 @@ class Daemon:
             # Queries read through the socket threads' connection; jobs run on this thread.
             self.context = Context(store, self.reader, self.settings, self.models, indexer_for=self.indexer_for,
                                    activity=lambda: self.activity.snapshot(len(self.follower or [])))
+            reconcile_journal(replace(self.context, catalog=store.catalog))  # a --trash killed midway
             sock = socket_path(store.data_dir)
             server = SocketServer(sock, self.dispatch)
             threading.Thread(target=server.serve_forever, name="photofind-socket", daemon=True).start()

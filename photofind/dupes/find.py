@@ -200,4 +200,5 @@ def _members(rows: list[FileRow], prints: dict[str, Fingerprint]) -> list[Member
 
 
 def _group(members: list[Member], how: str, bits: int, tile: float | None) -> Group:
-    return Group("exact" if how == "exact" else "near", members, keeper(members), how, bits, tile)
+    tier = {"exact": "identical", "verified": "same"}.get(how, "loose")
+    return Group("exact" if how == "exact" else "near", members, keeper(members), how, bits, tile, tier)

@@ -7,6 +7,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+TIER_OF_HOW = {"exact": "identical", "verified": "same", "loose": "loose"}
+TRASHABLE = ("identical", "same")
+KEEP_POLICIES = ("largest", "oldest", "newest", "shortest-path")
+
+
 @dataclass(frozen=True)
 class Member:
     path: str
@@ -25,6 +30,20 @@ class Group:
     how: str  # "exact", "verified" (pHash and every tile agree) or "loose" (pHash only)
     phash_bits: int  # largest pHash distance between two members (0 for exact)
     tile_diff: float | None  # largest tile difference, % (verified only)
+    # "identical" (the same bytes), "same" (the same picture: resized, re-encoded, rotated,
+    # cropped, tone-edited), "edited" (dupes --edits: a local change) or "loose" (pHash only).
+    # Empty when built by older code: derived from `how`.
+    tier: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.tier:
+            object.__setattr__(self, "tier", TIER_OF_HOW.get(self.how, "loose"))
+
+    @property
+    def trashable(self) -> bool:
+        """Only true copies may be moved to the trash; edited versions and loose look-alikes
+        are for a person to review."""
+        return self.tier in TRASHABLE
 
     def why(self) -> str:
         if self.how == "exact":
@@ -49,14 +68,27 @@ class DupesReport:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "DupesReport":
         return cls(data["model"], [
-            Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["how"], g["phash_bits"], g["tile_diff"])
+            Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["how"], g["phash_bits"], g["tile_diff"],
+                  g.get("tier", ""))
             for g in data["groups"]
         ], data.get("roots", []))
 
 
-def keeper(members: list[Member]) -> str:
-    def key(m: Member) -> tuple[int, str]:
-        pixels = (m.width or 0) * (m.height or 0)
-        return (-pixels, m.taken or "9999")
+def keeper(members: list[Member], policy: str | None = None) -> str:
+    """The member to keep: by default the most pixels, then the oldest (`taken` is ISO 8601, so
+    it sorts as text); `policy` (dupes --keep): largest (most pixels, then most bytes), oldest,
+    newest or shortest-path. Ties go to the first member listed."""
+    def pixels(m: Member) -> int:
+        return (m.width or 0) * (m.height or 0)
 
-    return min(members, key=key).path
+    if policy is None:
+        return min(members, key=lambda m: (-pixels(m), m.taken or "9999")).path
+    if policy == "largest":
+        return min(members, key=lambda m: (-pixels(m), -m.bytes, m.taken or "9999")).path
+    if policy == "oldest":
+        return min(members, key=lambda m: (m.taken or "9999", -pixels(m))).path
+    if policy == "newest":
+        return max(members, key=lambda m: (m.taken or "", pixels(m))).path
+    if policy == "shortest-path":
+        return min(members, key=lambda m: (len(m.path), m.path)).path
+    raise ValueError(f"unknown keep policy {policy!r}; use one of {', '.join(KEEP_POLICIES)}")

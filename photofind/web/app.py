@@ -27,18 +27,21 @@ from photofind.api.requests import (
     ActivityRequest,
     BrowseRequest,
     DupesRequest,
+    JournalRequest,
     LikeStoredRequest,
     LikeUploadRequest,
     PhotoRequest,
+    RestoreRequest,
     SearchRequest,
     StatusRequest,
+    TrashRequest,
 )
 from photofind.settings import Settings
 from photofind.embedders import model_spec, text_models
 from photofind.errors import InputError, PhotofindError
 from photofind.results import PhotoInfo, QueryResult
 from photofind.web.forms import K_DEFAULT, K_MAX, Query, UploadTooLarge, read_form, status_for
-from photofind.web.security import HostCheck, is_servable, servable_copy
+from photofind.web.security import CsrfGuard, HostCheck, is_servable, servable_copy
 from photofind.store.thumbnails import SIZES, ThumbCache
 from photofind.web.views import Views
 
@@ -63,6 +66,7 @@ class WebApp:
         off = None if text else (f"Search by words is off: the {self.model} model has no text tower "
                                  f"(use {', '.join(text_models())}). Drop, paste or pick a photo instead.")
         self.views = Views(HERE / "templates", model=self.model, who=who, text_off=off, k_max=K_MAX)
+        self.guard = CsrfGuard()  # the token the duplicates page's forms carry back
 
     async def ask(self, request: Any) -> Any:
         return await run_in_threadpool(self.answer, request)
@@ -186,11 +190,75 @@ class WebApp:
     # -- duplicates and status ----------------------------------------------------------------
     async def dupes_page(self, request: Request) -> Response:
         near = request.query_params.get("exact_only") != "1"
+        return await self._dupes(near)
+
+    async def _dupes(self, near: bool, status: int = 200, done: Any = None, error: str | None = None) -> Response:
+        """The groups, with checkboxes on those that may be trashed, and "Restore" for the last
+        operation that still has files in the trash; `done`: what a POST just did."""
+        try:
+            report = await self.ask(DupesRequest(near=near, model=self.model))
+            journal = await self.ask(JournalRequest(model=self.model))
+        except PhotofindError as exc:
+            return self.views.page("dupes.html", status_for(exc), report=None, error=str(exc), near=near,
+                                   done=done, last=None, csrf=self.guard.token)
+        return self.views.page("dupes.html", status, report=report, error=error, near=near, done=done,
+                               last=journal.last_restorable(), csrf=self.guard.token)
+
+    async def trash(self, request: Request) -> Response:
+        """Move the checked files to the trash. The groups are found again here, so only members
+        of a trashable group move, and never every copy of one: a group whose every member was
+        checked keeps its suggested keeper."""
+        from photofind.trash.freedesktop import home_trash
+        from photofind.trash.report import group_move
+
+        form = await request.form()
+        refusal = self.guard.refuse(request, form)
+        if refusal is not None:
+            return refusal
+        near = form.get("exact_only") != "1"
+        chosen = {str(v) for v in form.getlist("move")}
         try:
             report = await self.ask(DupesRequest(near=near, model=self.model))
         except PhotofindError as exc:
-            return self.views.page("dupes.html", status_for(exc), report=None, error=str(exc), near=near)
-        return self.views.page("dupes.html", 200, report=report, error=None, near=near)
+            return await self._dupes(near, status_for(exc), error=str(exc))
+        moves, skipped, seen = [], [], set()
+        for g in report.groups:
+            picked = chosen & {m.path for m in g.members}
+            seen |= picked
+            if not picked or not g.trashable:
+                skipped += [(p, "its group is for review only (edited or merely similar)") for p in sorted(picked)]
+                continue
+            stay = [m.path for m in g.members if m.path not in picked]
+            if not stay:
+                skipped.append((g.keeper, "every copy of its group was selected: the suggested keeper stays"))
+                picked.discard(g.keeper)
+                stay = [g.keeper]
+            keeper = g.keeper if g.keeper in stay else stay[0]
+            moves.append(group_move(g, keeper, picked).to_json())
+        skipped += [(p, "no longer in a duplicate group") for p in sorted(chosen - seen)]
+        try:
+            # the trash of the user this page runs as, as the CLI sends its own
+            home = str(home_trash())
+            result = await self.ask(TrashRequest(groups=tuple(moves), home_trash=home, model=self.model)) if moves else None
+        except PhotofindError as exc:
+            return await self._dupes(near, status_for(exc), error=str(exc))
+        done = {"what": "trash", "count": len(result.moved) if result else 0, "bytes": result.bytes if result else 0,
+                "operation": result.operation if result else "", "skipped": (result.skipped if result else []) + skipped}
+        return await self._dupes(near, done=done)
+
+    async def restore(self, request: Request) -> Response:
+        form = await request.form()
+        refusal = self.guard.refuse(request, form)
+        if refusal is not None:
+            return refusal
+        near = form.get("exact_only") != "1"
+        try:
+            result = await self.ask(RestoreRequest(operation=str(form.get("operation") or ""), model=self.model))
+        except PhotofindError as exc:
+            return await self._dupes(near, status_for(exc), error=str(exc))
+        done = {"what": "restore", "count": len(result.restored), "bytes": 0, "operation": result.operation,
+                "skipped": result.skipped}
+        return await self._dupes(near, done=done)
 
     async def status_page(self, request: Request) -> Response:
         try:
@@ -220,6 +288,8 @@ def create_app(answer: Answer, settings: Settings, *, host: str = "127.0.0.1", w
         Route("/folder", web.library_page),
         Route("/favicon.ico", favicon),
         Route("/dupes", web.dupes_page),
+        Route("/dupes/trash", web.trash, methods=["POST"]),
+        Route("/dupes/restore", web.restore, methods=["POST"]),
         Route("/status", web.status_page),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import os
+import secrets
 import socket
 import stat
 from typing import Any, Callable
@@ -44,7 +46,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Each refusal names the check that refused: a user (or a developer reading a 403) must see why.
 HOST_REFUSED = "refused: this photofind page answers only to its own address (Host header check)"
 ORIGIN_REFUSED = ("refused: this {method} came from a page of another site (Origin: {origin}); photofind takes "
-                  "searches and uploads only from its own pages (Origin header check, against cross-site requests)")
+                  "searches, uploads and trash actions only from its own pages (Origin header check, against "
+                  "cross-site requests); nothing was done")
 
 
 def host_name(header: str) -> str:
@@ -116,6 +119,33 @@ class HostCheck:
             await self.app(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send)
+
+
+class CsrfGuard:
+    """What a state-changing request (moving files to the trash, restoring them) must carry:
+    POST (the routes take nothing else), an Origin that is this very page's (scheme, host and
+    port as the browser addressed it), and the page's token in the form. The token is random per
+    server process and only ever written into this server's own pages, which no other site can
+    read (same-origin policy), so a forged form cannot know it. Anything else: 403, nothing done."""
+
+    FIELD = "csrf"
+
+    def __init__(self) -> None:
+        self.token = secrets.token_urlsafe(32)
+
+    def refuse(self, request: Any, form: Any) -> Any:
+        from starlette.responses import PlainTextResponse
+
+        origin = request.headers.get("origin", "")
+        host = request.headers.get("host", "")
+        parts = urlsplit(origin)
+        if not origin or parts.scheme not in ("http", "https") or parts.netloc.lower() != host.lower():
+            return PlainTextResponse("refused: not sent from this page (Origin check); nothing was moved", 403)
+        sent = str(form.get(self.FIELD) or "")
+        if not hmac.compare_digest(sent.encode(), self.token.encode()):
+            return PlainTextResponse("refused: the form's token is missing or out of date (reload the page); "
+                                     "nothing was moved", 403)
+        return None
 
 
 def _inside(real: str, roots: list[str]) -> bool:

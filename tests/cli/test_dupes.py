@@ -133,7 +133,7 @@ def test_human_output_marks_the_keeper_and_says_why(photos: Path, monkeypatch: p
     res = runner.invoke(app, ["dupes", "-m", "pixel"])
     assert res.exit_code == 0
     line = next(l for l in res.stdout.splitlines() if "a.jpg" in l and "copy" not in l)
-    assert "✓" in line and "deletes nothing" in res.stdout
+    assert "✓" in line and "`dupes --trash` moves all but the keeper" in res.stdout
     assert "identical bytes" in res.stdout and "same picture: pHash" in res.stdout
 
 

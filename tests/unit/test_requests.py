@@ -20,15 +20,18 @@ from photofind.api.requests import (
     DupesRequest,
     WeightedImage,
     IndexRequest,
+    JournalRequest,
     LikeRequest,
     LikeStoredRequest,
     LikeUploadRequest,
     PhotoRequest,
     PingRequest,
     Request,
+    RestoreRequest,
     SearchRequest,
     StatusRequest,
     StopRequest,
+    TrashRequest,
 )
 from photofind.daemon import socket_server as server_module
 from photofind.api.protocol import DaemonClient
@@ -59,6 +62,11 @@ def examples(tmp_path: Path) -> list[Request]:
         ActivityRequest(),
         BrowseRequest(folder="/p/2023", after="/p/2023/a.jpg", folders_after="/p/2023/x", photos=12),
         StopRequest(),
+        TrashRequest(groups=({"keeper": {"path": "/p/a.jpg", "hash": "ab" * 32, "bytes": 10},
+                              "move": [{"path": "/p/b c.jpg", "hash": "ab" * 32, "bytes": 10}]},),
+                     home_trash="/home/u/.local/share/Trash", model="pixel"),
+        RestoreRequest(operation="20261206-021530"),
+        JournalRequest(),
     ]
 
 
@@ -68,6 +76,8 @@ def test_every_verb_has_an_example_and_survives_the_wire(tmp_path: Path) -> None
     for request in requests:
         wire = json.loads(json.dumps(request.to_json()))
         assert Request.from_json(wire) == request
+    trash = Request.from_json(json.loads(json.dumps(requests[-3].to_json())))
+    assert isinstance(trash, TrashRequest) and trash.moves()[0].move[0].path == "/p/b c.jpg"
 
 
 def test_filters_cross_the_wire_typed_and_keep_their_inclusive_day_end(tmp_path: Path) -> None:

@@ -95,3 +95,34 @@ if (activity) {
   };
   poll();
 }
+
+// The duplicates page: say how many files and bytes go (or come back) before the form is sent.
+function files(n) {
+  return n + (Number(n) === 1 ? " file" : " files");
+}
+
+function megabytes(n) {
+  return n >= 100000 ? (n / 1e6).toFixed(2) + " MB" : Math.round(n / 1e3) + " KB";
+}
+
+const trashForm = document.getElementById("trash");
+if (trashForm) {
+  trashForm.addEventListener("submit", (event) => {
+    const picked = [...trashForm.querySelectorAll("input[name=move]:checked")];
+    const bytes = picked.reduce((sum, box) => sum + Number(box.dataset.bytes || 0), 0);
+    if (picked.length === 0) {
+      event.preventDefault();
+      window.alert("No file is selected.");
+    } else if (!window.confirm(`Move ${files(picked.length)} (${megabytes(bytes)}) to the trash?`)) {
+      event.preventDefault();
+    }
+  });
+}
+
+const restoreForm = document.getElementById("restore");
+if (restoreForm) {
+  restoreForm.addEventListener("submit", (event) => {
+    const n = restoreForm.dataset.count, bytes = Number(restoreForm.dataset.bytes || 0);
+    if (!window.confirm(`Put back ${files(n)} (${megabytes(bytes)}) at their original paths?`)) event.preventDefault();
+  });
+}
