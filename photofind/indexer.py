@@ -105,10 +105,12 @@ class Indexer:
                 plan.missing_roots.append(root)
                 continue
             unreadable: list[str] = []
-            on_disk = list(scan(root, self.path_filter, unreadable))
-            scanned += len(on_disk)
+            specials: list[tuple[FileStat, str]] = []  # FIFOs, sockets, devices, broken links
+            on_disk = list(scan(root, self.path_filter, unreadable, specials))
+            scanned += len(on_disk) + len(specials)
             part = plan_changes(on_disk, self.catalog.rows_under(root), full=full, keep_under=unreadable,
-                                twins=raw_twins(st.path for st in on_disk), retry=retry_reasons())
+                                twins=raw_twins(st.path for st in on_disk), retry=retry_reasons(),
+                                specials=specials)
             plan.to_hash += part.to_hash
             plan.skipped += part.skipped
             plan.removed += part.removed
@@ -217,7 +219,9 @@ class Indexer:
                 now = os.stat(st.path)
                 if (now.st_size, now.st_mtime_ns) != (st.size, st.mtime_ns):
                     known_hash, st = None, FileStat(st.path, now.st_size, now.st_mtime_ns)
-            digest = known_hash or sha256_file(st.path)
+            digest = known_hash or sha256_file(st.path)  # opens regular files only: never blocks
+        except NotAnImageError as exc:  # NotRegularFileError: a FIFO or device took its place
+            return _Item(st, None, error=str(exc))
         except OSError as exc:
             return _Item(st, None, error=f"cannot read file ({exc.strerror or exc})")
         if digest in existing:

@@ -30,12 +30,14 @@ class Plan:
 def plan_changes(
     on_disk: Iterable[FileStat], known: dict[str, FileRow], *, full: bool = False, keep_under: Sequence[str] = (),
     twins: Mapping[str, str] | None = None, retry: Collection[str] = (),
+    specials: Sequence[tuple[FileStat, str]] = (),
 ) -> Plan:
     """Pure diff. A file with the same (size, mtime_ns) as its row is not touched (unless `full`);
     a row with no file is removed, except below `keep_under` (folders we could not list).
 
     `twins` (scanner.raw_twins) are RAW files with a photo of the same name beside them: they
-    are skipped unread, and tried again once the photo is gone. Rows skipped for a reason in
+    are skipped unread, and tried again once the photo is gone. `specials` (FIFOs, sockets,
+    devices, broken links: scanner.scan) are recorded as skipped with their reason, unread. Rows skipped for a reason in
     `retry` (a missing extra, installed since) are tried again although their file is unchanged."""
     twins = twins or {}
     plan = Plan()
@@ -55,6 +57,14 @@ def plan_changes(
             plan.unchanged += 1
         else:
             plan.to_hash.append(st)
+    for st, why in specials:
+        seen.add(st.path)
+        row = known.get(st.path)
+        if not full and row is not None and row.status == "skipped" and row.error == why \
+                and (row.size, row.mtime_ns) == (st.size, st.mtime_ns):
+            plan.unchanged += 1
+        else:
+            plan.skipped.append((st, why))
     prefixes = tuple(k.rstrip("/") + "/" for k in keep_under)
     plan.removed = [p for p in known if p not in seen and not (prefixes and p.startswith(prefixes))]
     return plan

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 import re
 from fnmatch import translate
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from photofind.media.files import kind_reason, link_reason
 from photofind.media.formats import RAW_EXTENSIONS
 
 # Why a RAW file with a photo of the same name beside it is not indexed (status groups by reason).
@@ -49,9 +51,14 @@ class PathFilter:
         return not any(self.excluded(part, "/".join(parts[: i + 1])) for i, part in enumerate(parts))
 
 
-def scan(root: Path, path_filter: PathFilter, unreadable: list[str] | None = None) -> Iterator[FileStat]:
-    """Every wanted file under `root`. Symlinked folders are not followed (loops, double counting).
-    Folders that cannot be listed are appended to `unreadable`, so their rows are not dropped."""
+def scan(
+    root: Path, path_filter: PathFilter, unreadable: list[str] | None = None,
+    specials: list[tuple[FileStat, str]] | None = None,
+) -> Iterator[FileStat]:
+    """Every wanted regular file under `root` (a symlink to one counts). Symlinked folders are not
+    followed (loops, double counting). Folders that cannot be listed are appended to `unreadable`,
+    so their rows are not dropped. Wanted names that are FIFOs, sockets, devices, dangling links
+    or link loops are appended to `specials` with the reason: never opened, shown by `status`."""
     stack = [(str(root), "")]
     while stack:
         folder, rel = stack.pop()
@@ -68,11 +75,30 @@ def scan(root: Path, path_filter: PathFilter, unreadable: list[str] | None = Non
             try:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, rel_path))
-                elif entry.name.lower().endswith(path_filter.extensions) and entry.is_file():
-                    st = entry.stat()
-                    yield FileStat(entry.path, st.st_size, st.st_mtime_ns)
+                elif entry.name.lower().endswith(path_filter.extensions):
+                    found, reason = _regular(entry)
+                    if reason is None:
+                        yield found
+                    elif specials is not None:
+                        specials.append((found, reason))
             except OSError:
                 continue
+
+
+def _regular(entry: os.DirEntry[str]) -> tuple[FileStat, str | None]:
+    """(its stat, None) for a regular file or a link to one; else (the link's own stat, why it is
+    skipped). A symlink to a folder is left out as before (OSError), not reported."""
+    try:
+        st = entry.stat()  # follows symlinks
+    except OSError as exc:
+        reason = link_reason(entry.path, exc)
+        if reason is None:
+            raise
+        st = entry.stat(follow_symlinks=False)
+        return FileStat(entry.path, st.st_size, st.st_mtime_ns), reason
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(entry.path)
+    return FileStat(entry.path, st.st_size, st.st_mtime_ns), kind_reason(st.st_mode)
 
 
 def raw_twins(paths: Iterable[str]) -> dict[str, str]:

@@ -31,7 +31,7 @@ from photofind.dupes.verify import compare  # noqa: E402
 from photofind.media.fingerprint import THUMB, Fingerprint, fingerprint_file, hamming  # noqa: E402
 from tests.helpers.images import photo as generated, replace_region  # noqa: E402  the tests' generators
 
-STAMPS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "stamps"
+STAMPS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stamps"
 DREIDELS = ["00273", "00275", "00277", "00279", "00281"]  # one drawing, a different letter
 
 

@@ -3,7 +3,7 @@
 exported to ONNX, fp32 against ONNX Runtime's dynamic and static (QDQ) int8 quantisation:
 images/s at batch 32 and the cosine of each int8 vector to its fp32 vector, on the real
 photographs of the stamps set (static calibration on train images, measurement on test images).
-Everything in one run. Usage: python scripts/onnx_int8.py [--stamps ../shared/datasets/stamps] [--json]
+Everything in one run. Usage: python scripts/onnx_int8.py [--stamps tests/data/stamps] [--json]
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def unit(rows: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--stamps", default=str(HERE.parent.parent / "shared" / "datasets" / "stamps"))
+    p.add_argument("--stamps", default=str(HERE.parent / "tests" / "data" / "stamps"))
     p.add_argument("--repeats", type=int, default=3, help="timed batches of 32 per variant")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()

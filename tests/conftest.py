@@ -22,7 +22,7 @@ atexit.register(shutil.rmtree, os.environ["HF_HOME"], ignore_errors=True)
 os.environ["PHOTOFIND_SERVER_AUTOSTART"] = "false"
 
 REPO = Path(__file__).resolve().parents[1]
-STAMPS = REPO.parent / "shared" / "datasets" / "stamps"
+STAMPS = REPO / "tests" / "data" / "stamps"  # shipped with the repo (GPL-2, see its SOURCE.md)
 
 # A tiny open_clip architecture: same code path as ViT-B-32, a few thousand times cheaper.
 TINY_CLIP = {

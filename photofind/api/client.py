@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from photofind.api.protocol import DaemonClient
-from photofind.errors import DaemonError
+from photofind.errors import DaemonError, PhotofindError
+from photofind.store.discard import discard_unused
 from photofind.store.layout import store_exists
 from photofind.store.lock import SERVERS, StoreLock
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 SERVER_LOG = "server.log"
 START_TIMEOUT = 120.0  # a server waits out a short command's lock, then opens Chroma
+STOP_WAIT = 10.0  # a server asked to stop exits within its stop deadline (photofind.daemon.stopping)
 
 
 def running_server(data_dir: Path) -> DaemonClient | None:
@@ -81,6 +83,8 @@ def start_server(settings: "Settings") -> DaemonClient:
         if client is not None:
             try:
                 client.call(PingRequest())
+                if client.pid == proc.pid:  # not a racing command's server
+                    client.process = proc
                 return client
             except DaemonError:
                 pass  # the socket is not listening yet
@@ -88,6 +92,25 @@ def start_server(settings: "Settings") -> DaemonClient:
             raise DaemonError(f"photofind serve could not start: {_last_line(data_dir / SERVER_LOG)}")
         time.sleep(0.05)
     raise DaemonError(f"photofind serve did not answer within {START_TIMEOUT:.0f} s; see {data_dir / SERVER_LOG}")
+
+
+def stop_started_server(client: DaemonClient, wait: float = STOP_WAIT) -> None:
+    """A server started for a command whose work failed (the model could not load) exits with
+    that command instead of holding its memory until it idles out: asked to stop,
+    waited for, killed if it has not gone within `wait`. The command's own error is what the
+    user sees."""
+    from photofind.api.requests import StopRequest
+
+    proc: subprocess.Popen[bytes] = client.process
+    try:
+        client.call(StopRequest())
+    except PhotofindError:  # DaemonError, StoreBusyError: it is stopping or gone already
+        pass
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _value_of(settings: "Settings", dotted: str) -> Any:
@@ -120,8 +143,13 @@ class Client:
             return cls(settings)
         data_dir = settings.store.data_dir
         server = running_server(data_dir)
-        if server is None and start and settings.server.autostart and (creates or store_exists(data_dir)):
-            server = start_server(settings)
+        if server is not None or not (start and settings.server.autostart):
+            return cls(settings, server)
+        existed = store_exists(data_dir)
+        if not (creates or existed):
+            return cls(settings)
+        server = start_server(settings)
+        server.made_store = server.process is not None and not existed
         return cls(settings, server)
 
     @property
@@ -136,7 +164,14 @@ class Client:
         """`request`'s answer, as its result type, from the server or from this process holding
         the store's lock for as long as it takes."""
         if self.server is not None:
-            return request.decode(self.server.call(request, on_progress))
+            try:
+                return request.decode(self.server.call(request, on_progress))
+            except Exception:  # not Ctrl-C: a cancelled job keeps its server, which keeps what it indexed
+                if self.server.process is not None:
+                    stop_started_server(self.server)
+                    if self.server.made_store:
+                        discard_unused(self.settings.store.data_dir)
+                raise
         from photofind.api.handlers import Context, run
         from photofind.api.requests import IndexRequest
         from photofind.embedders import Models
@@ -146,8 +181,15 @@ class Client:
         command = ("index" if request.paths else "reindex") if isinstance(request, IndexRequest) else request.verb
         models = Models(self.settings.model)
         models.get(request.model)  # an unknown model fails here, before the store is opened
-        with Store(self.settings.store.data_dir, command, must_exist=not indexing, url=self.settings.store.url) as store:
-            return run(request, Context(store, store.catalog, self.settings, models, on_progress=on_progress))
+        existed = store_exists(self.settings.store.data_dir)
+        try:
+            with Store(self.settings.store.data_dir, command, must_exist=not indexing,
+                       url=self.settings.store.url) as store:
+                return run(request, Context(store, store.catalog, self.settings, models, on_progress=on_progress))
+        except BaseException:
+            if not existed:  # a failed first run leaves no empty store behind to change the next command
+                discard_unused(self.settings.store.data_dir)
+            raise
 
     __call__ = answer  # the web app takes any answer(request) callable
 

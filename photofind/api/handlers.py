@@ -149,6 +149,10 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
     """Index the given folders, or (none given) every remembered root and the config's."""
     catalog = ctx.store.catalog  # the writer's connection, whatever thread asked
     paths = [Path(p) for p in r.paths]
+    if set(paths) - set(catalog.roots()):
+        # A folder is remembered only once its model is known to load: a first run that fails
+        # offline must not leave a root behind for the next reindex or watch to pick up.
+        ctx.models.get(r.model).ensure_loaded()
     catalog.add_roots(paths)
     roots = paths or sorted(set(catalog.roots()) | set(ctx.settings.roots))
     if not roots:

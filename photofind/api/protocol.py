@@ -94,6 +94,8 @@ class DaemonClient:
         self.pid = pid
         self.idle_timeout = idle_timeout
         self.command = command  # "watch" or "serve": named in errors
+        self.process: Any = None  # the server's Popen when this process started it for its command (api/client.py)
+        self.made_store = False  # ... and that server created the store (there was none before)
 
     @property
     def who(self) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import signal
 import threading
 import time
 from concurrent.futures import Future
@@ -27,6 +26,7 @@ from photofind.daemon.activity import ActivityMeter
 from photofind.daemon.follower import Follower
 from photofind.api.protocol import socket_path
 from photofind.daemon.socket_server import Emit, SocketServer
+from photofind.daemon.stopping import GRACE, install_stop_signals
 from photofind.embedders import Models
 from photofind.errors import InputError, PhotofindError
 from photofind.indexer import Indexer, make_indexer
@@ -135,12 +135,8 @@ class Daemon:
         log.info("%s holds the index; waiting for it to finish", owner)
 
     def _install_signals(self) -> None:
-        def on_signal(signum: int, _frame: object) -> None:
-            log.info("%s: finishing the batch in flight, then stopping", signal.Signals(signum).name)
-            self.stop.set()
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        install_stop_signals(self.stop, log, on_first=lambda name: log.info(
+            "%s: finishing the batch in flight, then stopping (at most %g s)", name, GRACE))
 
     def indexer_for(self, name: str | None = None) -> Indexer:
         """One indexer per model, sharing the write lock and the stop event."""

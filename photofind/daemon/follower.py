@@ -14,6 +14,7 @@ from photofind.daemon.events import ChangeCollector, Changes, OverflowSpy
 from photofind.daemon.settle import Settler
 from photofind.daemon.watcher import start_observer
 from photofind.indexer import Indexer, retry_reasons
+from photofind.media.files import special_reason
 from photofind.media.formats import RAW_EXTENSIONS, is_raw
 from photofind.planning import Plan, plan_changes
 from photofind.results import IndexReport
@@ -39,6 +40,22 @@ def outermost(roots: list[Path], path_filter: PathFilter) -> list[Path]:
         if not any(covers(k, root, path_filter) for k in kept):
             kept.append(root)
     return kept
+
+
+def _split_specials(ready: list[FileStat]) -> tuple[list[FileStat], list[tuple[FileStat, str]]]:
+    """(regular files, [(special file, why it is skipped)]): one stat each, nothing opened."""
+    regular: list[FileStat] = []
+    specials: list[tuple[FileStat, str]] = []
+    for st in ready:
+        try:
+            reason = special_reason(st.path)
+        except OSError:
+            reason = None  # gone or unreadable now: the indexer reports it as for any file
+        if reason is None:
+            regular.append(st)
+        else:
+            specials.append((st, reason))
+    return regular, specials
 
 
 class Follower:
@@ -96,19 +113,23 @@ class Follower:
         for c in changes:
             for folder in c.folders:
                 if os.path.isdir(folder):
-                    for st in scan(Path(folder), self.path_filter):
+                    specials: list[tuple[FileStat, str]] = []
+                    for st in scan(Path(folder), self.path_filter, specials=specials):
+                        self.settler.touch(st.path)
+                    for st, _ in specials:
                         self.settler.touch(st.path)
                 removed.update(p for p in catalog.rows_under(Path(folder)) if not os.path.exists(p))
             for path in c.files:
                 self.settler.touch(path)
         ready, gone = self.settler.take_ready(limit=BURST)
+        ready, specials = _split_specials(ready)  # a FIFO named like a photo is never opened
         changed = [st.path for st in ready] + list(gone) + [p for m in moves for p in m]
         ready, twins = self._with_raw_twins(ready, changed, catalog)
         # One batched lookup for the settled files, and the same size/mtime test as a rescan.
-        known = catalog.rows_for([st.path for st in ready] + list(gone))
+        known = catalog.rows_for([st.path for st in ready] + [st.path for st, _ in specials] + list(gone))
         removed.update(p for p in gone if p in known)
-        plan = plan_changes(ready, {st.path: known[st.path] for st in ready if st.path in known},
-                            twins=twins, retry=retry_reasons())
+        plan = plan_changes(ready, {p: row for p, row in known.items() if p not in gone},
+                            twins=twins, retry=retry_reasons(), specials=specials)
         if not (plan.to_hash or plan.skipped or removed or released):
             return None
         started = time.monotonic()

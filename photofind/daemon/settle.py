@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
+from photofind.media.files import link_reason
 from photofind.scanner import FileStat
 
 
@@ -31,6 +32,16 @@ class Settler:
         """Something happened to `path`: (re)start watching it."""
         self._pending.setdefault(path, None)
 
+    def _stat(self, path: str) -> os.stat_result:
+        """The file's stat; a dangling symlink or a link loop settles on the link's own stat, so
+        that it is recorded as skipped (with its reason) instead of waiting forever."""
+        try:
+            return self.stat(path)
+        except OSError as exc:
+            if link_reason(path, exc) is None:
+                raise
+            return os.lstat(path)
+
     def take_ready(self, limit: int | None = None) -> tuple[list[FileStat], list[str]]:
         """(files stable for settle_seconds, paths that no longer exist). Others stay pending."""
         now = self.clock()
@@ -38,7 +49,7 @@ class Settler:
         gone: list[str] = []
         for path, seen in list(self._pending.items()):
             try:
-                st = self.stat(path)
+                st = self._stat(path)
             except FileNotFoundError:
                 gone.append(path)
                 del self._pending[path]

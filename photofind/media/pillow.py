@@ -4,6 +4,7 @@ limit), for photofind.media.images.open_image and for a RAW file's embedded prev
 from __future__ import annotations
 
 import functools
+from contextlib import nullcontext
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from photofind.errors import ImageTooLargeError, NotAnImageError
+from photofind.media.files import open_regular
 
 # Pillow's bomb check warns at 89 MP and refuses at 179 MP, process-wide. photofind applies its
 # own per-file limit (index.max_pixels) right after reading the header instead, so one huge
@@ -73,9 +75,7 @@ def to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def _size(source: str | Path | BinaryIO) -> int:
-    if isinstance(source, (str, Path)):
-        return Path(source).stat().st_size
+def _size(source: BinaryIO) -> int:
     size = source.seek(0, 2)
     source.seek(0)
     return size
@@ -89,25 +89,9 @@ def decode_picture(
     if not isinstance(path, (str, Path)) or str(path).lower().endswith((".heic", ".heif")):
         _register_heif()  # bytes have no name to tell
     try:
-        if _size(path) == 0:
-            raise NotAnImageError("empty file")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # EXIF/ICC oddities are not worth a skip
-            with Image.open(path) as im:
-                width, height = im.size
-                if width * height > max_pixels:
-                    raise ImageTooLargeError(
-                        f"image too large ({width}x{height} = {width * height:,} pixels; "
-                        f"index.max_pixels is {max_pixels:,})"
-                    )
-                exif = im.getexif()
-                if exif.get(_ORIENTATION) in (5, 6, 7, 8):
-                    width, height = height, width
-                info = ImageInfo(width, height, _exif_datetime(exif))
-                if min_side and im.format == "JPEG":
-                    im.draft("RGB", (min_side, min_side))
-                im.load()
-                return to_rgb(ImageOps.exif_transpose(im) if upright else im), info
+        # a name is opened only if it is a regular file (NotRegularFileError): never a FIFO or device
+        with open_regular(path) if isinstance(path, (str, Path)) else nullcontext(path) as source:
+            return _decode(source, min_side, max_pixels, upright)
     except NotAnImageError:
         raise
     except UnidentifiedImageError:
@@ -118,3 +102,25 @@ def decode_picture(
         # Truncated, corrupt, or unreadable from disk; Pillow says which.
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise NotAnImageError(f"corrupt or unreadable image ({reason})") from None
+
+
+def _decode(source: BinaryIO, min_side: int | None, max_pixels: int, upright: bool) -> tuple[Image.Image, ImageInfo]:
+    if _size(source) == 0:
+        raise NotAnImageError("empty file")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # EXIF/ICC oddities are not worth a skip
+        with Image.open(source) as im:
+            width, height = im.size
+            if width * height > max_pixels:
+                raise ImageTooLargeError(
+                    f"image too large ({width}x{height} = {width * height:,} pixels; "
+                    f"index.max_pixels is {max_pixels:,})"
+                )
+            exif = im.getexif()
+            if exif.get(_ORIENTATION) in (5, 6, 7, 8):
+                width, height = height, width
+            info = ImageInfo(width, height, _exif_datetime(exif))
+            if min_side and im.format == "JPEG":
+                im.draft("RGB", (min_side, min_side))
+            im.load()
+            return to_rgb(ImageOps.exif_transpose(im) if upright else im), info

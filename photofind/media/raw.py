@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from photofind.errors import ImageTooLargeError, NotAnImageError
+from photofind.media.files import check_regular
 from photofind.media.pillow import ImageInfo, decode_picture, to_rgb
 
 # The reason a RAW file is skipped without the extra: `status` groups skipped files by reason.
@@ -83,7 +84,8 @@ def open_raw(path: str | Path, min_side: int | None = None, max_pixels: int = 20
     if rawpy is None:
         raise NotAnImageError(RAW_EXTRA_MISSING)
     try:
-        if os.stat(path).st_size == 0:
+        # LibRaw opens by name: only a regular file is named to it (NotRegularFileError)
+        if check_regular(path).st_size == 0:
             raise NotAnImageError("empty file")
         with rawpy.imread(os.fspath(path)) as raw:  # reads the header only
             sizes = raw.sizes

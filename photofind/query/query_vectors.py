@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from photofind.embedders.base import Embedder
 from photofind.errors import InputError
+from photofind.media.files import NotRegularFileError, check_regular
 from photofind.media.hashing import sha256_file
 from photofind.media.images import open_image
 from photofind.query.weighted import WeightedImage
@@ -21,9 +23,15 @@ from photofind.store.vectors import VectorStore
 
 
 def check_query_file(path: Path) -> None:
-    """The one place a query path is checked."""
-    if not path.is_file():
-        raise InputError(f"{path} {'is not a file' if path.exists() else 'does not exist'}")
+    """The one place a query path is checked: a regular file (never a FIFO or a device)."""
+    if not os.path.lexists(path):
+        raise InputError(f"{path} does not exist")
+    try:
+        check_regular(path)
+    except NotRegularFileError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixels: int) -> tuple[np.ndarray, str, bool]:

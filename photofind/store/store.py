@@ -85,3 +85,4 @@ class Store:
 
 def disk_usage(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+

@@ -14,10 +14,10 @@ import ipaddress
 import os
 import secrets
 import socket
-import stat
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from photofind.media.files import NotRegularFileError, check_regular
 from photofind.results import PhotoInfo
 
 WILDCARDS = ("0.0.0.0", "::", "")
@@ -162,10 +162,10 @@ def servable_copy(info: PhotoInfo) -> str | None:
         if not _inside(real, roots):
             continue
         try:
-            st = os.stat(real)
-        except OSError:
+            st = check_regular(real)  # never a FIFO or device put in the photo's place
+        except (OSError, NotRegularFileError):
             continue
-        if stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (copy.bytes, copy.mtime_ns):
+        if (st.st_size, st.st_mtime_ns) == (copy.bytes, copy.mtime_ns):
             return real
     return None
 

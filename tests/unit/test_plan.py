@@ -61,3 +61,13 @@ def test_rows_skipped_for_a_retry_reason_are_read_again_though_unchanged() -> No
     known = {"/r/a.dng": FileRow("/r/a.dng", "h", 10, 100, "skipped", RAW_EXTRA_MISSING)}
     assert plan_changes([stat], known).unchanged == 1  # rawpy still missing: nothing to gain
     assert [s.path for s in plan_changes([stat], known, retry=[RAW_EXTRA_MISSING]).to_hash] == ["/r/a.dng"]
+
+
+def test_special_files_are_skipped_unread_once_then_unchanged_and_a_photo_turned_fifo_is_skipped() -> None:
+    fifo = "not a regular file (a FIFO)"
+    known = {"/r/p.jpg": row("/r/p.jpg"), "/r/old.jpg": FileRow("/r/old.jpg", None, 0, 5, "skipped", fifo)}
+    specials = [(FileStat("/r/p.jpg", 0, 7), fifo), (FileStat("/r/old.jpg", 0, 5), fifo),
+                (FileStat("/r/new.jpg", 0, 9), "symlink loop")]
+    plan = plan_changes([], known, specials=specials)
+    assert [(st.path, why) for st, why in plan.skipped] == [("/r/p.jpg", fifo), ("/r/new.jpg", "symlink loop")]
+    assert plan.unchanged == 1 and plan.to_hash == [] and plan.removed == []  # seen: no row is dropped

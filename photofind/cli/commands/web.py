@@ -45,9 +45,10 @@ def serve_page(settings: "Settings", host: str, open_browser: bool = False) -> i
     and let it answer through its socket. Otherwise this process becomes the server that owns
     the store (`photofind serve` with HTTP switched on, never idling out): the CLI's commands
     are answered by it too, and a second owner is refused."""
-    import signal
+    import logging
 
     from photofind.api.client import Client, running_server
+    from photofind.daemon.stopping import install_stop_signals
     from photofind.web.http_server import WebServer, exposure_warning, listen, url_of
 
     server = running_server(settings.store.data_dir)
@@ -68,8 +69,7 @@ def serve_page(settings: "Settings", host: str, open_browser: bool = False) -> i
     url = url_of(sock, host)
     print(f"photofind web: {url} (answered by {answerer.who}; Ctrl-C stops it)", flush=True)
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    install_stop_signals(stop, logging.getLogger("photofind.web"))  # exits within GRACE s even if a request hangs
     if open_browser:
         webbrowser.open(url)
     while not stop.wait(0.5):
