@@ -171,6 +171,7 @@ def test_a_folder_page_and_its_refusals(web, grown: Lib) -> None:
     assert web.get("/recent", params={"after": "yesterday"}).status_code == 400
 
 
+@pytest.mark.slow
 def test_a_page_costs_the_same_at_any_library_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite's own instruction count for the home page, a later page of the newest photos and
     a folder's page, at two library sizes: the same (no query reads the whole table). A
