@@ -64,13 +64,19 @@ class ModelSettings:
         "(env PHOTOFIND_MODEL or PHOTOFIND_MODEL_NAME; flag --model)",
         choices=tuple(MODELS), env_alias="PHOTOFIND_MODEL",
     )
-    clip_model: str = key("ViT-B-32", "open_clip architecture name, see open_clip.list_models().")
+    clip_model: str = key("ViT-B-32", "open_clip architecture name, see open_clip.list_models(). Models other "
+                          "than those `photofind models` lists need pip install 'photofind[torch]'.")
     pretrained: str = key("laion2b_s34b_b79k", "open_clip pretrained tag; the weights are downloaded on first use.")
     checkpoint: str = key(
         "", "A local weights file (.bin, .pt or .safetensors) used instead of downloading; works offline."
     )
     clip_config: str = key(
         "", "A JSON architecture file to register with open_clip (its file stem is the clip_model name)."
+    )
+    hub_repo: str = key(
+        "", "A hub repository of ready ONNX files in Immich's layout (e.g. immich-app/ViT-B-16__openai) to "
+        "use instead of the catalogue's; no torch needed. \"local\": no ready files, export open_clip's "
+        "weights here (pip install 'photofind[torch]'). See docs/models.md.",
     )
     device: str = key('auto', '"auto" (CUDA when torch sees a GPU), "cpu" or "cuda". (flag --device)',
                       choices=DEVICES)

@@ -11,6 +11,7 @@ Everything is measured in ONE run, on the same files and the same weights:
   (f) peak RSS of the index process
   (g) model.runtime = onnx against torch, side by side (scripts/bench_runtimes.py)
 `--cli` instead measures whole query commands through a warm server (scripts/bench_cli.py).
+`--light` instead compares the light install (no torch) with the torch install (scripts/bench_light.py).
 The library is deterministic synthetic photo-like JPEGs (default 4000x3000, quality 90). The model
 is ViT-B-32 with random weights saved to a local checkpoint: it runs offline and has the real
 model's FLOPs, so the speeds are the real model's. Sections (b)-(f) run with --runtime (default onnx, the default setting).
@@ -329,7 +330,14 @@ def main() -> None:
                    "the apply in proportion to the change)")
     p.add_argument("--cli", action="store_true", help="only: whole-command latency of like/status/dupes through a "
                    "warm server, beside python -c pass and the socket (scripts/bench_cli.py)")
-    args = p.parse_args()
+    p.add_argument("--light", action="store_true", help="only: the light install against the torch install: size, "
+                   "install time, first run, images/s, start-up (scripts/bench_light.py; extra arguments go to it)")
+    args, rest = p.parse_known_args()
+    if args.light:  # every other argument is bench_light's (some share a name with this script's)
+        passed = [a for a in sys.argv[1:] if a != "--light"]
+        raise SystemExit(subprocess.call([sys.executable, str(Path(__file__).with_name("bench_light.py")), *passed]))
+    if rest:
+        p.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.cli:
         raise SystemExit(subprocess.call([sys.executable, str(Path(__file__).with_name("bench_cli.py"))]))
     if args.watch_event:

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""How well `dupes` tells copies from different photos: recall and false merges, per edit.
+"""How well `dupes` tells copies from different photos, per kind of copy, beside its peers.
 
-Originals: the stamps set (real object photos on white, ~150 px) and generated camera-like
-photos (smooth fields, shapes, texture, sensor noise, 640x480). Each original is edited the
-ways real copies are (must group) and the ways different photos of one scene differ (must not
-group); every file is written to disk and fingerprinted by the code `dupes` uses. Prints, per
-edit, the pHash bits and the largest tile difference (min / median / max), and the share of
-pairs grouped by the pHash test alone (--loose) and by pHash + the local tile test (default).
+Originals: the stamps set (real object photos on white, ~150 px, tests/data/stamps),
+generated camera-like photos (640x480) and generated plain ones (a sky, a wall: a smooth gradient
+of one hue). Each original is edited the ways real copies are (must group as the same picture),
+the ways edited versions are (a caption, a monochrome or sepia conversion: `--edits` only), and
+the ways different photos differ (a 3-8 % region replaced, a person moved in a burst, the colours
+turned: must never be the same picture). Every file is written to one folder and fingerprinted by
+the code `dupes` uses; imagededup's PHash (its default threshold, 10 bits) and czkawka's bindings
+(their default similarity) run once on that same folder, and a pair counts as grouped by a peer
+when both files land in one of its groups.
 
-Usage: python scripts/dupes_quality.py [--stamps N] [--generated N] [--json]
+Prints per kind: the pHash bits, the largest tile difference and the colour differences
+(min / median / max), the share judged "same picture", "edited version", and grouped by each peer.
+Usage: python scripts/dupes_quality.py [--stamps N] [--generated N] [--plain N] [--no-peers] [--json]
 """
 
 from __future__ import annotations
@@ -25,14 +30,15 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from photofind.dupes import MAX_DISTANCE, MAX_TILE_DIFF  # noqa: E402
+from photofind.dupes import MAX_DISTANCE  # noqa: E402
 from photofind.dupes.candidates import CROP_BITS  # noqa: E402
+from photofind.dupes.plain import PLAIN_RADIUS, layouts  # noqa: E402
 from photofind.dupes.verify import compare  # noqa: E402
 from photofind.media.fingerprint import THUMB, Fingerprint, fingerprint_file, hamming  # noqa: E402
-from tests.helpers.images import photo as generated, replace_region  # noqa: E402  the tests' generators
+from tests.helpers.images import caption, photo as generated, plain, recolour, replace_region, tone_edit  # noqa: E402
 
-STAMPS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stamps"
-DREIDELS = ["00273", "00275", "00277", "00279", "00281"]  # one drawing, a different letter
+STAMPS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stamps"  # shipped with the repo
+Edit = Callable[[Image.Image, Image.Image, int], Image.Image]
 
 
 def crop(im: Image.Image, frac: float, seed: int | None = None) -> Image.Image:
@@ -42,111 +48,189 @@ def crop(im: Image.Image, frac: float, seed: int | None = None) -> Image.Image:
     return im.crop((round(w * m[0]), round(h * m[1]), w - round(w * m[2]), h - round(h * m[3])))
 
 
+def dreidels() -> list[Path]:
+    """One drawing, a different letter on each: the hardest real near misses in the set."""
+    return sorted(STAMPS.glob("*/seasonal_hanukkah/*.jpg"))
+
+
 def stamps(n: int) -> list[Image.Image]:
     """The first n stamps (test/ then train/) at least 2x the thumbnail on the short side, so a
     50 % copy still fills one: smaller pictures carry less detail than the tile test compares."""
     found = []
+    skip = {p.stem for p in dreidels()}
     for path in sorted(STAMPS.glob("test/*/*.jpg")) + sorted(STAMPS.glob("train/*/*.jpg")):
         im = Image.open(path).convert("RGB")
-        if min(im.size) >= 2 * THUMB and len(found) < n and path.stem not in DREIDELS:
+        if min(im.size) >= 2 * THUMB and len(found) < n and path.stem not in skip:
             found.append(im)
     return found
 
 
-def write(im: Image.Image, path: Path, **kw: object) -> Path:
-    im.save(path, **kw)
-    return path
+def sepia(im: Image.Image) -> Image.Image:
+    grey = np.asarray(im.convert("L"), float)[..., None] / 255
+    return Image.fromarray(np.clip(grey * np.array([255, 220, 170]) + 10, 0, 255).astype(np.uint8))
 
 
-def exif_rotated(im: Image.Image, path: Path) -> Path:
-    exif = Image.Exif()
-    exif[0x0112] = 6  # "rotate 90 CW to view": store the pixels turned the other way
-    return write(im.transpose(Image.Transpose.ROTATE_90), path, quality=90, exif=exif)
-
-
-COPIES: dict[str, Callable[[Image.Image, Path, int], Path]] = {
-    "resize 50 %": lambda im, p, s: write(im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS), p, quality=90),
-    "JPEG q20": lambda im, p, s: write(im, p, quality=20),
-    "EXIF rotation": lambda im, p, s: exif_rotated(im, p),
-    "crop 4 % each side": lambda im, p, s: write(crop(im, 0.04), p, quality=90),
-    "crop 0-5 % per side": lambda im, p, s: write(crop(im, 0.05, s), p, quality=90),
-    "PNG re-save": lambda im, p, s: write(im, p.with_suffix(".png")),
-    "resize 50 % + crop 3 % + q50": lambda im, p, s: write(
-        crop(im, 0.03).resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS), p, quality=50),
+# kind -> (expected: "same" | "edited" | "different", how the second file is made)
+KINDS: dict[str, tuple[str, Edit]] = {
+    "resize 50 %": ("same", lambda im, o, s: im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS)),
+    "JPEG q20": ("same", lambda im, o, s: im),  # saved at q20 below
+    "EXIF rotation": ("same", lambda im, o, s: im),  # stored turned, with the tag, below
+    "crop 0-5 % per side": ("same", lambda im, o, s: crop(im, 0.05, s)),
+    "crop 5 % each side": ("same", lambda im, o, s: crop(im, 0.05)),
+    "resize 50 % + crop 3 % + q50": ("same", lambda im, o, s: crop(im, 0.03).resize(
+        (im.width // 2, im.height // 2), Image.Resampling.LANCZOS)),
+    "tone: brighter x1.3, contrast x0.85": ("same", lambda im, o, s: tone_edit(im, 1.3, 0.85)),
+    "tone: darker x0.8, contrast x1.2": ("same", lambda im, o, s: tone_edit(im, 0.8, 1.2)),
+    "tone: gamma 0.7": ("same", lambda im, o, s: tone_edit(im, gamma=0.7)),
+    "white balance (R x1.1, B x0.88)": ("same", lambda im, o, s: tone_edit(im, balance=(1.1, 1.0, 0.88))),
+    "caption box 5 %": ("edited", lambda im, o, s: caption(im, 0.05)),
+    "monochrome": ("edited", lambda im, o, s: im.convert("L").convert("RGB")),
+    "sepia": ("edited", lambda im, o, s: sepia(im)),
+    "near miss: 3 % region replaced": ("different", lambda im, o, s: replace_region(im, o, 0.03, s)),
+    "near miss: 5 % region replaced": ("different", lambda im, o, s: replace_region(im, o, 0.05, s)),
+    "near miss: 8 % region replaced": ("different", lambda im, o, s: replace_region(im, o, 0.08, s)),
+    "colours turned (same grey)": ("different", lambda im, o, s: recolour(im, 0.2 + 0.3 * (s % 7) / 6)),
 }
 
 
-def different(area: float) -> Callable[[Image.Image, Image.Image, Path, int], Path]:
-    return lambda im, other, p, s: write(replace_region(im, other, area, s), p, quality=90)
+def save(im: Image.Image, path: Path, kind: str) -> Path:
+    if kind == "JPEG q20":
+        im.save(path, quality=20)
+    elif kind == "EXIF rotation":
+        exif = Image.Exif()
+        exif[0x0112] = 6  # "rotate 90 CW to view": store the pixels turned the other way
+        im.transpose(Image.Transpose.ROTATE_90).save(path, quality=90, exif=exif)
+    elif kind == "resize 50 % + crop 3 % + q50":
+        im.save(path, quality=50)
+    else:
+        im.save(path, quality=90)
+    return path
 
 
-DIFFERENT = {f"{int(a * 100)} % region replaced": different(a) for a in (0.03, 0.05, 0.08)}
+def judge(a: Fingerprint, b: Fingerprint) -> dict[str, object]:
+    """What `dupes` does with the pair (candidates.global_test, then verify.compare)."""
+    bits = hamming(a.phash, b.phash)
+    cropped = min(hamming(a.inner, b.phash), hamming(a.phash, b.inner))
+    m = compare(a.thumb, (a.width, a.height), b.thumb, (b.width, b.height), a.colour, b.colour)
+    layout, plain_ = layouts([a.colour, b.colour])
+    both_plain = bool(plain_.all()) and float(np.linalg.norm(layout[0] - layout[1])) <= PLAIN_RADIUS
+    candidate = bits <= MAX_DISTANCE or cropped <= CROP_BITS or both_plain  # as find._near
+    tier = m.tier() if candidate else None
+    return {"bits": min(bits, cropped), "tile": m.tile_diff, "colour_mean": m.colour_mean,
+            "colour_tile": m.colour_tile, "changed": m.changed, "tier": tier}
 
 
-def figures(pairs: list[tuple[Fingerprint, Fingerprint]], limit: float) -> dict[str, float]:
-    bits = [hamming(a.phash, b.phash) for a, b in pairs]
-    crop = [min(hamming(a.inner, b.phash), hamming(a.phash, b.inner)) for a, b in pairs]
-    tiles = [compare(a.thumb, (a.width, a.height), b.thumb, (b.width, b.height)).tile_diff for a, b in pairs]
-    loose = [d <= MAX_DISTANCE or c <= CROP_BITS for d, c in zip(bits, crop)]  # candidates.global_test
-    verified = [ok and t <= limit for ok, t in zip(loose, tiles)]
-    return {
-        "pairs": len(pairs),
-        "bits": [int(min(bits)), float(np.median(bits)), int(max(bits))],
-        "tile": [round(min(tiles), 2), round(float(np.median(tiles)), 2), round(max(tiles), 2)],
-        "loose": sum(loose) / len(pairs),
-        "verified": sum(verified) / len(pairs),
-    }
+def peers(folder: Path) -> dict[str, Callable[[Path, Path], bool]]:
+    """Each peer's groups over the whole folder, as a pair test."""
+    out: dict[str, Callable[[Path, Path], bool]] = {}
+    try:
+        from imagededup.methods import PHash
+
+        dups = PHash(verbose=False).find_duplicates(image_dir=str(folder), max_distance_threshold=10)
+        out["imagededup PHash"] = lambda a, b, d=dups: b.name in d.get(a.name, [])
+    except ImportError as exc:
+        print(f"imagededup not installed ({exc}): skipped", file=sys.stderr)
+    try:
+        from czkawka import ImageSimilarity
+
+        finder = ImageSimilarity()
+        finder.set_directories([folder])
+        member = {}
+        for i, group in enumerate(finder.find_similar()):
+            for p in group:
+                member[p.name] = i
+        out["czkawka"] = lambda a, b, m=member: a.name in m and m.get(a.name) == m.get(b.name)
+    except ImportError as exc:
+        print(f"czkawka not installed ({exc}): skipped", file=sys.stderr)
+    return out
+
+
+def spread(values: list[float], digits: int = 2) -> list[float]:
+    return [round(min(values), digits), round(float(np.median(values)), digits), round(max(values), digits)]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stamps", type=int, default=30, help="stamps originals (from test/ then train/)")
-    ap.add_argument("--generated", type=int, default=30, help="generated 640x480 originals")
-    ap.add_argument("--max-tile-diff", type=float, default=MAX_TILE_DIFF)
+    ap.add_argument("--stamps", type=int, default=40, help="stamps originals (from test/ then train/)")
+    ap.add_argument("--generated", type=int, default=20, help="generated 640x480 camera-like originals")
+    ap.add_argument("--plain", type=int, default=20, help="generated plain 320x240 originals (sky, wall)")
+    ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pf-dupes-quality-"))
-    originals = stamps(args.stamps)
-    originals += [generated(1000 + i) for i in range(args.generated)]
-    fp = {}
-    copies: dict[str, list] = {k: [] for k in COPIES}
-    diffs: dict[str, list] = {k: [] for k in DIFFERENT}
-    for i, im in enumerate(originals):
-        base = fingerprint_file(write(im, work / f"{i}.png"))
-        fp[i] = base
-        other = originals[(i + 7) % len(originals)]
-        for j, (name, make) in enumerate(COPIES.items()):
-            copies[name].append((base, fingerprint_file(make(im, work / f"{i}_c{j}.jpg", i))))
-        for j, (name, make) in enumerate(DIFFERENT.items()):
-            diffs[name].append((base, fingerprint_file(make(im, other, work / f"{i}_d{j}.jpg", i))))
+    originals = [("stamps", im) for im in stamps(args.stamps)]
+    originals += [("generated", generated(1000 + i)) for i in range(args.generated)]
+    originals += [("plain", plain(3000 + i, (320, 240))) for i in range(args.plain)]
+    pairs: dict[str, list[tuple[str, Path, Path]]] = {k: [] for k in KINDS}
+    for i, (source, im) in enumerate(originals):
+        base = work / f"o{i:03d}.png"
+        im.save(base)
+        other = originals[(i + 7) % len(originals)][1]
+        for j, (kind, (_, make)) in enumerate(KINDS.items()):
+            if source == "plain" and kind.startswith("near miss"):
+                continue  # a patch of another gradient on a gradient: a near miss only on paper
+            pairs[kind].append((source, base, save(make(im, other, i), work / f"o{i:03d}_k{j:02d}.jpg", kind)))
     # Bursts: one scene, a person that moved 3-5 % of the frame's width between two frames.
-    bursts = []
+    pairs["burst: person moved 3-5 %"] = []
     for i in range(args.generated):
         step = 0.03 + 0.02 * (i % 3) / 2
-        a = write(generated(5000 + i, person=(0.3 + 0.01 * (i % 20), 0.6)), work / f"b{i}a.jpg", quality=90)
-        b = write(generated(5000 + i, person=(0.3 + 0.01 * (i % 20) + step, 0.6)), work / f"b{i}b.jpg", quality=90)
-        bursts.append((fingerprint_file(a), fingerprint_file(b)))
-    diffs["burst: person moved 3-5 %"] = bursts
-    dreidels = [fingerprint_file(STAMPS / "train" / "seasonal_hanukkah" / f"{n}.jpg") for n in DREIDELS]
-    diffs["stamps dreidels (letter differs)"] = [
-        (dreidels[i], dreidels[j]) for i in range(len(dreidels)) for j in range(i + 1, len(dreidels))]
-    table = {
-        "originals": len(originals), "max_tile_diff": args.max_tile_diff, "max_distance": MAX_DISTANCE,
-        "copies": {k: figures(v, args.max_tile_diff) for k, v in copies.items() if v},
-        "different": {k: figures(v, args.max_tile_diff) for k, v in diffs.items() if v},
-    }
+        a = work / f"b{i:03d}a.jpg"
+        b = work / f"b{i:03d}b.jpg"
+        generated(5000 + i, person=(0.3 + 0.01 * (i % 20), 0.6)).save(a, quality=90)
+        generated(5000 + i, person=(0.3 + 0.01 * (i % 20) + step, 0.6)).save(b, quality=90)
+        pairs["burst: person moved 3-5 %"].append(("generated", a, b))
+    ds = dreidels()
+    pairs["stamps dreidels (letter differs)"] = [
+        ("stamps", ds[i], ds[j]) for i in range(len(ds)) for j in range(i + 1, len(ds))]
+    for _, a, b in pairs["stamps dreidels (letter differs)"]:  # into the peers' folder too
+        for p in (a, b):
+            if not (work / f"d_{p.name}").exists():
+                (work / f"d_{p.name}").write_bytes(p.read_bytes())
+    pairs["stamps dreidels (letter differs)"] = [
+        (s, work / f"d_{a.name}", work / f"d_{b.name}") for s, a, b in pairs["stamps dreidels (letter differs)"]]
+    expected = {k: v[0] for k, v in KINDS.items()}
+    expected["burst: person moved 3-5 %"] = expected["stamps dreidels (letter differs)"] = "different"
+    others = {} if args.no_peers else peers(work)
+    prints: dict[Path, Fingerprint] = {}
+    table: dict[str, dict[str, object]] = {}
+    for kind, found in pairs.items():
+        if not found:
+            continue
+        rows = []
+        for source, a, b in found:
+            fa = prints.setdefault(a, fingerprint_file(a))
+            fb = prints.setdefault(b, fingerprint_file(b))
+            row = judge(fa, fb)
+            row["source"] = source
+            row.update({name: test(a, b) for name, test in others.items()})
+            rows.append(row)
+        n = len(rows)
+        table[kind] = {
+            "expected": expected[kind], "pairs": n,
+            "bits": spread([r["bits"] for r in rows], 0), "tile": spread([r["tile"] for r in rows]),
+            "colour_mean": spread([r["colour_mean"] for r in rows], 3),
+            "colour_tile": spread([r["colour_tile"] for r in rows], 3),
+            "same": sum(r["tier"] == "same" for r in rows) / n,
+            "edited": sum(r["tier"] == "edited" for r in rows) / n,
+            "same_by_source": {s: f"{sum(r['tier'] == 'same' for r in rows if r['source'] == s)}"
+                                  f"/{sum(r['source'] == s for r in rows)}" for s in ("stamps", "generated", "plain")},
+            **{name: sum(bool(r[name]) for r in rows) / n for name in others},
+        }
     if args.json:
-        print(json.dumps(table, indent=2))
+        print(json.dumps({"originals": len(originals), "kinds": table}, indent=2))
         return
-    print(f"{len(originals)} originals; pHash <= {MAX_DISTANCE} bits (or inner pHash <= {CROP_BITS}),"
-          f" largest tile difference <= {args.max_tile_diff} %")
-    print(f"| {'edit':34} | pairs | pHash bits min/med/max | tile diff % min/med/max | grouped: loose | grouped: verified |")
-    print(f"|{'-' * 36}|-------|------------------------|-------------------------|----------------|-------------------|")
-    for kind in ("copies", "different"):
-        for name, f in table[kind].items():
-            b, t = f["bits"], f["tile"]
-            print(f"| {name:34} | {f['pairs']:5} | {b[0]:>4} / {b[1]:>4} / {b[2]:>4}     | {t[0]:>5} / {t[1]:>5} / {t[2]:>5}   "
-                  f"| {f['loose']:>13.0%}  | {f['verified']:>16.0%}  |")
+    print(f"{len(originals)} originals ({args.stamps} stamps asked, {args.generated} generated, {args.plain} plain);"
+          f" candidates: pHash <= {MAX_DISTANCE} bits or inner pHash <= {CROP_BITS}")
+    names = list(others)
+    print("| kind | expected | pairs | pHash bits min/med/max | tile diff % | colour mean | colour tile |"
+          " photofind: same | same: stamps / generated / plain | photofind --edits: edited | " + " | ".join(names) + " |")
+    print("|" + "---|" * (10 + len(names)))
+    for kind, f in table.items():
+        b, t, cm, ct = f["bits"], f["tile"], f["colour_mean"], f["colour_tile"]
+        print(f"| {kind} | {f['expected']} | {f['pairs']} | {b[0]:.0f} / {b[1]:.0f} / {b[2]:.0f} | "
+              f"{t[0]} / {t[1]} / {t[2]} | {cm[0]} / {cm[1]} / {cm[2]} | {ct[0]} / {ct[1]} / {ct[2]} | "
+              f"{f['same']:.0%} | {' / '.join(f['same_by_source'].values())} | {f['edited']:.0%} | "
+              + " | ".join(f"{f[n]:.0%}" for n in names) + " |")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def test_rows_are_unit_float32() -> None:
 
 
 def test_unknown_model_name() -> None:
-    with pytest.raises(UnknownModelError, match="clip, effnet-lite0, pixel"):
+    with pytest.raises(UnknownModelError, match="clip, clip-multilingual, effnet-lite0, pixel"):
         create_embedder(replace(load(env={}).model, name="resnet"))
 
 
@@ -120,4 +120,4 @@ def test_the_registry_states_what_each_embedder_does(tiny_clip: dict[str, str]) 
         assert embedder.supports_text == spec.text, name
         if spec.input_size is not None:
             assert embedder.input_size == spec.input_size, name
-    assert text_models() == ["clip"]
+    assert text_models() == ["clip", "clip-multilingual"]

@@ -17,7 +17,6 @@ import torch
 from PIL import Image
 
 from photofind.embedders.clip import PROBE_TEXTS, ClipEmbedder
-from photofind.embedders.clip_tokenizer import ClipTokenizer
 from photofind.embedders.effnet import EffnetLite0Embedder
 from photofind.embedders.onnx_export import MIN_COSINE, SIDECAR
 from photofind.embedders.preprocess import Preprocess, from_torchvision
@@ -140,14 +139,18 @@ def test_preprocess_refuses_transforms_it_cannot_reproduce() -> None:
         Preprocess(224, 224, "longest", "bicubic", (0, 0, 0), (1, 1, 1))
 
 
-def test_numpy_tokenizer_equals_open_clips() -> None:
+def test_numpy_tokenizer_equals_open_clips(tmp_path: Path) -> None:
     import open_clip
 
     rng = np.random.default_rng(0)
     ascii_noise = ["".join(chr(c) for c in rng.integers(9, 127, 40)) for _ in range(20)]  # controls too
     texts = [*TEXTS, *PROBE_TEXTS, *ascii_noise, "", "  spaced\tout \r\n ", "&lt;b&gt;html&lt;/b&gt; &amp",
              "emoji 📷 ok", "mojibake cafÃ©", "ﬁne ｆｕｌｌ “quotes”"]
-    np.testing.assert_array_equal(ClipTokenizer()(texts), open_clip.get_tokenizer("ViT-B-32")(texts).numpy())
+    from photofind.embedders.text_tokenizer import TextTokenizer, clip_bpe_tokenizer, open_clip_vocab
+
+    clip_bpe_tokenizer(open_clip_vocab()).save(str(tmp_path / "tokenizer.json"))
+    mine = TextTokenizer(tmp_path / "tokenizer.json", 77, clip_bpe=True)
+    np.testing.assert_array_equal(mine(texts), open_clip.get_tokenizer("ViT-B-32")(texts).numpy())
 
 
 # -- the cache -----------------------------------------------------------------------------

@@ -132,9 +132,23 @@ def _search(r: SearchRequest, ctx: Context) -> QueryResult:
 def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
     from photofind.dupes import find_dupes
 
-    embedder = ctx.models.get(r.model)
     _reconcile(ctx, r.model)  # a --trash or restore killed midway: the catalog first
-    return find_dupes(ctx.catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance, loose=r.loose)
+    if ctx.write_lock is None:
+        embedder = ctx.models.get(r.model)
+        return find_dupes(ctx.catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance,
+                          loose=r.loose, edits=r.edits)
+    # In the server: a connection of its own, and the server's lock only while writing refilled
+    # fingerprints, so that other queries are answered while this one works for minutes.
+    from photofind.store.catalog import Catalog
+
+    with ctx.write_lock:
+        embedder = ctx.models.get(r.model)
+        catalog = Catalog(ctx.catalog.path)
+    try:
+        return find_dupes(catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance,
+                          loose=r.loose, edits=r.edits, write_lock=ctx.write_lock)
+    finally:
+        catalog.close()
 
 
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:

@@ -138,6 +138,7 @@ class DupesRequest(Request):
     near: bool = True
     max_distance: int = MAX_DISTANCE
     loose: bool = False  # the pHash test alone: "visually similar", not verified tile by tile
+    edits: bool = False  # also edited versions (a local change, a grey conversion), for review
 
     result: ClassVar[Any] = DupesReport
 

@@ -26,6 +26,7 @@ COMMANDS = {
     "dupes": "dupes",
     "restore": "restore",
     "status": "status",
+    "models": "models",
     "watch": "watch",
     "web": "web",
     "serve": "serve",

@@ -176,7 +176,9 @@ def render_dupes(report: "DupesReport") -> None:
         return
     for i, g in enumerate(report.groups, start=1):
         base, paths = path_cells([m.path for m in g.members], report.roots)
-        table = Table(title=f"group {i}: {len(g.members)} files, {g.why()}", title_justify="left")
+        label = {"identical": "IDENTICAL", "same": "SAME PICTURE", "edited": "EDITED VERSIONS", "loose": "SIMILAR"}
+        table = Table(title=f"group {i} [{label.get(g.tier, g.tier)}]: {len(g.members)} files, {g.why()}",
+                      title_justify="left")
         for col in ("keep", "path", "size", "resolution", "taken"):
             header = path_header(base) if col == "path" else col
             table.add_column(header, justify="right" if col in ("size", "resolution") else "left", no_wrap=col != "path")
@@ -185,9 +187,10 @@ def render_dupes(report: "DupesReport") -> None:
             table.add_row("✓" if m.path == g.keeper else "", path, f"{m.bytes / 1e6:.2f} MB", res,
                           taken_cell(m.taken, False))
         console.print(table)
-    exact = sum(g.kind == "exact" for g in report.groups)
-    loose = any(g.how == "loose" for g in report.groups)
-    near = "visually similar (--loose: not verified tile by tile)" if loose else "verified near-duplicate"
-    console.print(f"{exact} exact and {len(report.groups) - exact} {near} groups; "
+    counts = {t: sum(g.tier == t for g in report.groups) for t in ("identical", "same", "edited", "loose")}
+    words = {"identical": "identical-bytes", "same": "same-picture", "edited": "edited-version (for review)",
+             "loose": "visually similar (--loose: not verified tile by tile)"}
+    parts = [f"{n} {words[t]}" for t, n in counts.items() if n or t in ("identical", "same")]
+    console.print(", ".join(parts) + " groups; "
                   "`dupes --trash` moves all but the keeper of each identical or same-picture group to the "
                   "trash (`photofind restore` puts them back)")

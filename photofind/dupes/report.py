@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-TIER_OF_HOW = {"exact": "identical", "verified": "same", "loose": "loose"}
+TIER_OF_HOW = {"exact": "identical", "verified": "same", "edited": "edited", "loose": "loose"}
 TRASHABLE = ("identical", "same")
 KEEP_POLICIES = ("largest", "oldest", "newest", "shortest-path")
 
@@ -27,13 +27,15 @@ class Group:
     kind: str  # "exact" (the same bytes) or "near" (the same picture, re-encoded or edited)
     members: list[Member]
     keeper: str  # suggested: the largest resolution, then the oldest
-    how: str  # "exact", "verified" (pHash and every tile agree) or "loose" (pHash only)
+    how: str  # "exact", "verified" (pHash and every tile agree), "edited" or "loose" (pHash only)
     phash_bits: int  # largest pHash distance between two members (0 for exact)
     tile_diff: float | None  # largest tile difference, % (verified only)
     # "identical" (the same bytes), "same" (the same picture: resized, re-encoded, rotated,
     # cropped, tone-edited), "edited" (dupes --edits: a local change) or "loose" (pHash only).
     # Empty when built by older code: derived from `how`.
     tier: str = ""
+
+    edit: str | None = None  # edited: what differs, "caption or local edit: 4.8 % of the frame differs"
 
     def __post_init__(self) -> None:
         if not self.tier:
@@ -46,10 +48,13 @@ class Group:
         return self.tier in TRASHABLE
 
     def why(self) -> str:
-        if self.how == "exact":
+        if self.tier == "identical":
             return "identical bytes"
-        if self.how == "verified":
-            return f"same picture: pHash {self.phash_bits} bits, largest tile difference {self.tile_diff:.1f} %"
+        if self.tier == "same":
+            return (f"same picture: pHash {self.phash_bits} bits, largest tile difference {self.tile_diff:.1f} %"
+                    if self.tile_diff is not None else "same picture")
+        if self.tier == "edited":
+            return f"edited version, for review: {self.edit or 'a part of the frame differs'}"
         return f"visually similar (--loose, not verified tile by tile): pHash {self.phash_bits} bits"
 
 
@@ -63,13 +68,14 @@ class DupesReport:
         data = asdict(self)
         for g, out in zip(self.groups, data["groups"]):
             out["why"] = g.why()
+            out["trashable"] = g.trashable
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "DupesReport":
         return cls(data["model"], [
             Group(g["kind"], [Member(**m) for m in g["members"]], g["keeper"], g["how"], g["phash_bits"], g["tile_diff"],
-                  g.get("tier", ""))
+                  g.get("tier", ""), g.get("edit"))
             for g in data["groups"]
         ], data.get("roots", []))
 

@@ -1,9 +1,13 @@
-"""CLIP through open_clip: the default model, and the only one with a text tower.
+"""CLIP: the default model, and the models with a text tower.
 
-`ViT-B-32` / `laion2b_s34b_b79k` is the model behind chromadb's OpenCLIPEmbeddingFunction,
-which the original tutorial used. open_clip downloads the weights on first use; a local
-checkpoint file (`model.checkpoint`) works offline, and `model.clip_config` registers a
-custom architecture JSON (the tests use it for a tiny random-weight model).
+Two ways to the same kind of vectors, each with its own embedder id (vectors never mix):
+- ready ONNX files from the hub (ready_clip.py, Immich's exports): the default for the models in
+  catalog.READY, and for `model.hub_repo`; no torch, no export step;
+- open_clip in torch (`pip install 'photofind[torch]'`): any architecture, pretrained tag or
+  checkpoint, exported locally to ONNX once (runtime "onnx") or run in torch (runtime "torch",
+  model.quantize). `model.clip_config` registers a custom architecture JSON (the tests' tiny one).
+`ViT-B-32` / `laion2b_s34b_b79k` is the default, the model behind chromadb's
+OpenCLIPEmbeddingFunction, which the original tutorial used.
 """
 
 from __future__ import annotations
@@ -42,8 +46,10 @@ class ClipEmbedder(OnnxPath, Embedder):
         quantize: bool = False,
         runtime: str = "onnx",
         cache_dir: Path | None = None,
+        hub_repo: str = "",
     ) -> None:
         super().__init__()
+        self.hub_repo = hub_repo
         self.quantize = quantize
         self.model_name = model_name
         self.pretrained = pretrained
@@ -60,9 +66,26 @@ class ClipEmbedder(OnnxPath, Embedder):
         self._np_preprocess: Any = None  # the ONNX path's numpy preprocessing
         self._np_tokenizer: Any = None
         self._dim: int | None = None
+        self._ready: Any = None  # ReadyClip, on the ready-file path
+
+    @property
+    def ready_repo(self) -> str | None:
+        """The hub repository of ready ONNX files this embedder uses, or None (open_clip's path)."""
+        if self.hub_repo == LOCAL:
+            return None
+        if self.hub_repo:
+            return self.hub_repo
+        if self.runtime != "onnx" or self.checkpoint or self.clip_config:
+            return None
+        from photofind.embedders.catalog import ready_repo
+
+        return ready_repo(self.model_name, self.pretrained)
 
     @property
     def id(self) -> str:
+        repo = self.ready_repo
+        if repo:  # other files than a local export's: their own collection unless shown equal
+            return f"clip-onnx-{repo}"
         suffix = "-int8" if self.quantize else ""
         if self.checkpoint:
             # A checkpoint is named by file name and size: cheap, and changes when the file does.
@@ -80,10 +103,26 @@ class ClipEmbedder(OnnxPath, Embedder):
         return self._dim
 
     def _load(self) -> None:
+        repo = self.ready_repo
+        if repo:
+            from photofind.embedders.onnx_runtime import make_session, providers_for
+            from photofind.embedders.ready_clip import ReadyClip
+
+            providers = providers_for(self._requested_device)
+            # Immich's files take one row at a time: on the CPU, rows side by side, one thread each
+            workers = 1 if providers[0] != "CPUExecutionProvider" else max(1, os.cpu_count() or 1)
+            threads = 1 if workers > 1 else 0
+            self._ready = ReadyClip(repo, self._label(), lambda path: make_session(path, providers, threads), workers)
+            self._dim = self._ready.dim
+            return
         self._check_files()
+        _need_torch(self._label())
         if self.runtime == "onnx" and self._load_onnx():
             return
         self._load_torch()
+
+    def _label(self) -> str:
+        return self.hub_repo if self.hub_repo and self.hub_repo != LOCAL else f"{self.model_name}/{self.pretrained}"
 
     def _check_files(self) -> None:
         if self.clip_config and not Path(self.clip_config).is_file():
@@ -136,9 +175,9 @@ class ClipEmbedder(OnnxPath, Embedder):
             self._model = None  # free the torch copy; a torch fallback loads its own for its device
 
     def _export_towers(self, folder: Path, cache: Path, torch: Any, prep: Any) -> dict[str, Any]:
-        from photofind.embedders.clip_tokenizer import ClipTokenizer
         from photofind.embedders.onnx_export import Tower, build_bundle, probe_images
         from photofind.embedders.onnx_runtime import cpu_session
+        from photofind.embedders.text_tokenizer import TextTokenizer, clip_bpe_tokenizer, open_clip_vocab
 
         model = self._model
         images = probe_images()
@@ -149,7 +188,9 @@ class ClipEmbedder(OnnxPath, Embedder):
         towers = [image]
         context = int(getattr(self._tokenizer, "context_length", 0) or 77)
         try:
-            mine = ClipTokenizer(context_length=context)(list(PROBE_TEXTS))
+            folder.mkdir(parents=True, exist_ok=True)
+            clip_bpe_tokenizer(open_clip_vocab()).save(str(folder / TOKENIZER))
+            mine = TextTokenizer(folder / TOKENIZER, context, clip_bpe=True)(list(PROBE_TEXTS))
             same_tokens = np.array_equal(mine, self._tokenizer(list(PROBE_TEXTS)).numpy())
         except Exception:  # another tokenizer family (e.g. Hugging Face's): text stays on torch
             same_tokens = False
@@ -229,6 +270,9 @@ class ClipEmbedder(OnnxPath, Embedder):
     def input_size(self) -> int:  # type: ignore[override]
         if not self._loaded:
             return 224
+        if self._ready is not None:
+            prep = self._ready.preprocess
+            return max(prep.height, prep.width) if prep is not None else 224
         if self._np_preprocess is not None:
             return max(self._np_preprocess.height, self._np_preprocess.width)
         size = self._preprocess.transforms[0].size
@@ -236,6 +280,9 @@ class ClipEmbedder(OnnxPath, Embedder):
 
     def prepare(self, image: Image.Image) -> Any:
         self.ensure_loaded()
+        if self._ready is not None:
+            self._ready.image_tower()  # fetched, checked and its preprocessing read, once
+            return self._ready.preprocess(image)
         if self._np_preprocess is not None:  # numpy, equal to open_clip's transform
             return self._np_preprocess(image)
         return self._preprocess(image)
@@ -246,13 +293,21 @@ class ClipEmbedder(OnnxPath, Embedder):
         tensors = [torch.from_numpy(b) if isinstance(b, np.ndarray) else b for b in batch]
         return run_batch(self._model.encode_image, tensors, self._device)
 
+    def _embed_prepared(self, batch: list[Any]) -> np.ndarray:
+        if self._ready is not None:
+            return self._ready.embed_images(np.stack(batch))
+        return super()._embed_prepared(batch)
+
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         self.ensure_loaded()
+        if self._ready is not None:
+            return l2_normalize(self._ready.embed_texts(texts))
         if self._bundle is not None and self._bundle.has("text"):
             if self._np_tokenizer is None:
-                from photofind.embedders.clip_tokenizer import ClipTokenizer
+                from photofind.embedders.text_tokenizer import TextTokenizer
 
-                self._np_tokenizer = ClipTokenizer(context_length=int(self._bundle.meta["context_length"]))
+                self._np_tokenizer = TextTokenizer(self._bundle.folder / TOKENIZER,
+                                                   int(self._bundle.meta["context_length"]), clip_bpe=True)
             rows = self._run_onnx("text", self._np_tokenizer(list(texts)))
             if rows is not None:
                 return l2_normalize(rows)
@@ -262,6 +317,20 @@ class ClipEmbedder(OnnxPath, Embedder):
         with torch.inference_mode():
             tokens = self._tokenizer(list(texts)).to(self._device)
             return l2_normalize(self._model.encode_text(tokens).float().cpu().numpy())
+
+
+LOCAL = "local"  # model.hub_repo: no ready files; open_clip's weights, exported here (the torch extra)
+TOKENIZER = "tokenizer.json"  # the local export's CLIP BPE tokenizer, beside its text tower
+
+
+def _need_torch(label: str) -> None:
+    """open_clip's path needs the torch extra: say so in one line, not with an ImportError."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("open_clip") is None:
+        raise ModelUnavailableError(
+            f"CLIP {label} has no ready ONNX files, so it needs open_clip in torch: pip install 'photofind[torch]' "
+            f"(or use a ready model: photofind models)")
 
 
 def _hub_off(off: bool) -> Any:

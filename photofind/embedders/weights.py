@@ -123,6 +123,11 @@ def _file_url(endpoint: str, f: HubFile) -> str:
 
 def _status(url: str, timeout: float) -> int:
     """The HTTP status of a HEAD request (any answer means the hub is reachable)."""
+    return _head(url, timeout)[0]
+
+
+def _head(url: str, timeout: float) -> tuple[int, dict[str, str]]:
+    """The HTTP status and headers of a HEAD request, redirects not followed."""
     import urllib.error
     import urllib.request
 
@@ -133,9 +138,54 @@ def _status(url: str, timeout: float) -> int:
     opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(urllib.request.Request(url, method="HEAD"), timeout=timeout) as reply:
-            return int(reply.status)
+            return int(reply.status), {k.lower(): v for k, v in reply.headers.items()}
     except urllib.error.HTTPError as exc:  # 3xx (not followed), 401, 404, ...
-        return int(exc.code)
+        return int(exc.code), {k.lower(): v for k, v in (exc.headers or {}).items()}
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    size: int | None  # bytes, where the hub says
+    sha256: str | None  # an LFS file's ETag is its SHA-256; a small git file's is not
+
+
+def _meta(headers: dict[str, str]) -> FileMeta:
+    """The hub's HEAD answer: an LFS file redirects to its CDN with X-Linked-Size/-Etag; a
+    plain file answers itself with Content-Length/ETag."""
+    size = headers.get("x-linked-size") or headers.get("content-length")
+    etag = (headers.get("x-linked-etag") or headers.get("etag") or "").removeprefix("W/").strip('"').lower()
+    return FileMeta(int(size) if size and size.isdigit() else None,
+                    etag if len(etag) == 64 and all(c in "0123456789abcdef" for c in etag) else None)
+
+
+def probe_meta(f: HubFile, endpoint: str, model: str, advice: str, timeout: float = PROBE_TIMEOUT) -> FileMeta:
+    """Ask the hub once, within `timeout`, for one file's size and hash: unreachable and 404 are
+    one-line ModelUnavailableErrors naming the model and the file."""
+    answer: dict[str, Any] = {}
+
+    def ask() -> None:
+        try:
+            answer["head"] = _head(_file_url(endpoint, f), timeout)
+        except Exception as exc:
+            answer["error"] = exc
+
+    worker = threading.Thread(target=ask, name="photofind-hub-probe", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    cannot = (f"could not download model {model} ({f.repo_id}/{f.filename}): the Hugging Face hub at {endpoint} "
+              f"is not reachable")
+    if worker.is_alive():
+        raise ModelUnavailableError(f"{cannot} (no answer within {timeout:g} s); {advice}")
+    if "error" in answer:
+        raise ModelUnavailableError(f"{cannot} ({_reason(answer['error'])}); {advice}")
+    status, headers = answer["head"]
+    if status == 404:
+        raise ModelUnavailableError(f"could not download model {model}: the hub at {endpoint} has no file "
+                                    f"{f.filename} in {f.repo_id} (404); {advice}")
+    if status >= 400 and status not in (401, 403):
+        raise ModelUnavailableError(f"could not download model {model}: the hub at {endpoint} answered {status} "
+                                    f"for {f.repo_id}/{f.filename}; {advice}")
+    return _meta(headers)
 
 
 def probe(files: list[HubFile], endpoint: str, what: str, timeout: float = PROBE_TIMEOUT) -> HubFile:
@@ -170,7 +220,7 @@ def _reason(exc: BaseException) -> str:
     return getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
 
 
-def download(f: HubFile, what: str) -> str:
+def download(f: HubFile, what: str, advice: str = ADVICE) -> str:
     """Download one hub file into the hub's cache, reporting progress, quietly: the hub's own
     warnings (retries mid-transfer) stay out of the user's terminal, and a failure is one line."""
     from huggingface_hub import hf_hub_download
@@ -189,11 +239,14 @@ def download(f: HubFile, what: str) -> str:
         # tqdm_class is recent (huggingface_hub 2.x has it); an older hub downloads without a bar.
         progress = ({"tqdm_class": _reporter(f"{what}", observer)}
                     if "tqdm_class" in inspect.signature(hf_hub_download).parameters else {})
-        return hf_hub_download(f.repo_id, f.filename, library_name="photofind", **progress)
+        from huggingface_hub import constants
+
+        return hf_hub_download(f.repo_id, f.filename, library_name="photofind", endpoint=constants.ENDPOINT,
+                               **progress)
     except Exception as exc:
         raise ModelUnavailableError(f"could not download {what} ({type(exc).__name__}: "
                                     f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); "
-                                    f"{ADVICE}") from exc
+                                    f"{advice}") from exc
     finally:
         hub_log.setLevel(level)
 

@@ -1,5 +1,6 @@
 """What `dupes` knows of a picture without decoding it again: a perceptual hash (DCT pHash, 64
-bits) for the global test, and a 64x64 grey thumbnail for the local, tile-by-tile one.
+bits) for the global test, a 64x64 grey thumbnail for the local, tile-by-tile one, and a 16x16
+colour thumbnail (768 bytes) for the colour test: grey alone calls a blue and a green sky the same.
 
 Both are of the upright picture, computed at index time from the image already decoded for
 the model, and kept in the catalog by content hash (model-independent)."""
@@ -18,6 +19,7 @@ KEEP = 8  # and the lowest 8x8 frequencies kept
 THUMB = 64  # thumbnail side, 4 KB: a 3 % region is ~11 px across, wide enough to outlast the
 # half-pixel tolerance and blur of the tile test (verify.py); a dreidel's letter is ~10 px
 MIN_SIDE = 2 * THUMB  # decode at least this big (JPEG draft mode) when computing one on demand
+COLOUR = 16  # colour thumbnail side: per-tile chroma, each tile 1/256 of the frame
 INNER = 0.04  # a second pHash of the frame less 4 % a side: a crop's own pHash comes close to it
 
 
@@ -29,6 +31,7 @@ class Fingerprint:
     taken: str | None  # EXIF date (ISO 8601), when the file has one
     thumb: bytes  # THUMB x THUMB uint8 luma, the whole frame squashed to a square
     inner: str  # pHash of the frame less INNER a side (16 hex digits)
+    colour: bytes | None = None  # COLOUR x COLOUR x 3 uint8 RGB; None in stores from before schema 6
 
 
 @functools.cache
@@ -58,10 +61,15 @@ def thumbnail(image: Image.Image) -> bytes:
     return image.convert("L").resize((THUMB, THUMB), Image.Resampling.BOX, reducing_gap=None).tobytes()
 
 
+def colour_thumbnail(image: Image.Image) -> bytes:
+    """The frame squashed to COLOUR x COLOUR RGB, area-averaged."""
+    return image.convert("RGB").resize((COLOUR, COLOUR), Image.Resampling.BOX, reducing_gap=None).tobytes()
+
+
 def fingerprint(image: Image.Image, width: int, height: int, taken: str | None) -> Fingerprint:
     w, h = image.size
     inner = image.crop((round(w * INNER), round(h * INNER), w - round(w * INNER), h - round(h * INNER)))
-    return Fingerprint(phash(image), width, height, taken, thumbnail(image), phash(inner))
+    return Fingerprint(phash(image), width, height, taken, thumbnail(image), phash(inner), colour_thumbnail(image))
 
 
 def fingerprint_file(path: str | Path) -> Fingerprint:

@@ -20,7 +20,7 @@ from photofind.store.fingerprints import FingerprintRows
 from photofind.store.sql import select_in
 
 COLLECTION_INFO = "collection:"  # meta key prefix: one JSON summary per vector collection
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE files (
@@ -69,6 +69,11 @@ MIGRATIONS: dict[int, str] = {
     5: """
     CREATE INDEX IF NOT EXISTS files_recent ON files (mtime_ns) WHERE status = 'ok';
     CREATE INDEX IF NOT EXISTS files_skipped_path ON files (path) WHERE status = 'skipped';
+    """,
+    # `dupes` tests colour too: a 16x16 RGB thumbnail. Older rows keep NULL until `dupes`
+    # refills them from one of their files (FingerprintRows.without_fingerprint).
+    6: """
+    ALTER TABLE fingerprints ADD COLUMN colour BLOB;
     """,
 }
 

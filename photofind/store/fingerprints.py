@@ -1,5 +1,6 @@
-"""The catalog's `fingerprints` table (schema 2): per content hash, whatever the model, what
-`dupes` compares (pHash, inner pHash, a 64x64 grey thumbnail, size and date)."""
+"""The catalog's `fingerprints` table (schema 2, colour since schema 6): per content hash, whatever
+the model, what `dupes` compares (pHash, inner pHash, a 64x64 grey thumbnail, a 16x16 colour one,
+size and date). Rows from before schema 6 have no colour: `dupes` refills them like missing ones."""
 
 from __future__ import annotations
 
@@ -21,29 +22,32 @@ class FingerprintRows:
 
     def put_fingerprints(self, prints: Iterable[tuple[str, "Fingerprint"]]) -> None:
         self.db.executemany(
-            "INSERT OR REPLACE INTO fingerprints (hash, phash, width, height, taken, thumb, inner)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(h, f.phash, f.width, f.height, f.taken, f.thumb, f.inner) for h, f in prints],
+            "INSERT OR REPLACE INTO fingerprints (hash, phash, width, height, taken, thumb, inner, colour)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(h, f.phash, f.width, f.height, f.taken, f.thumb, f.inner, f.colour) for h, f in prints],
         )
 
     def fingerprints(self, hashes: Iterable[str]) -> dict[str, "Fingerprint"]:
         from photofind.media.fingerprint import Fingerprint
 
-        sql = "SELECT hash, phash, width, height, taken, thumb, inner FROM fingerprints WHERE hash IN ({})"
+        sql = "SELECT hash, phash, width, height, taken, thumb, inner, colour FROM fingerprints WHERE hash IN ({})"
         return {h: Fingerprint(*rest) for h, *rest in select_in(self.db, sql, hashes)}
 
-    def phashes(self) -> Iterator[tuple[str, str, str]]:
-        """(hash, pHash, inner pHash) of every indexed content, by hash."""
+    def phashes(self) -> Iterator[tuple[str, str, str, bytes | None]]:
+        """(hash, pHash, inner pHash, colour thumbnail) of every indexed content, by hash, in one
+        pass: EXISTS walks the files_status index per row, where IN built a temporary table of
+        every hash first (83 of 90 s at 1M rows on the loaded VM)."""
         return self.db.execute(
-            "SELECT hash, phash, inner FROM fingerprints WHERE hash IN (SELECT hash FROM files WHERE status = 'ok')"
-            " ORDER BY hash"
+            "SELECT hash, phash, inner, colour FROM fingerprints AS f WHERE EXISTS"
+            " (SELECT 1 FROM files WHERE status = 'ok' AND files.hash = f.hash) ORDER BY hash"
         )
 
     def without_fingerprint(self) -> list[tuple[str, str]]:
-        """(hash, one of its paths) of indexed content with no fingerprint yet (older stores)."""
+        """(hash, one of its paths) of indexed content with no fingerprint yet, or one without
+        colour (older stores)."""
         return self.db.execute(
             "SELECT hash, MIN(path) FROM files WHERE status = 'ok'"
-            " AND hash NOT IN (SELECT hash FROM fingerprints) GROUP BY hash ORDER BY hash"
+            " AND hash NOT IN (SELECT hash FROM fingerprints WHERE colour IS NOT NULL) GROUP BY hash ORDER BY hash"
         ).fetchall()
 
     def sweep_fingerprints(self, hashes: Iterable[str] | None = None) -> int:

@@ -190,19 +190,20 @@ class WebApp:
     # -- duplicates and status ----------------------------------------------------------------
     async def dupes_page(self, request: Request) -> Response:
         near = request.query_params.get("exact_only") != "1"
-        return await self._dupes(near)
+        return await self._dupes(near, edits=near and request.query_params.get("edits") == "1")
 
-    async def _dupes(self, near: bool, status: int = 200, done: Any = None, error: str | None = None) -> Response:
+    async def _dupes(self, near: bool, status: int = 200, done: Any = None, error: str | None = None,
+                     edits: bool = False) -> Response:
         """The groups, with checkboxes on those that may be trashed, and "Restore" for the last
         operation that still has files in the trash; `done`: what a POST just did."""
         try:
-            report = await self.ask(DupesRequest(near=near, model=self.model))
+            report = await self.ask(DupesRequest(near=near, edits=edits, model=self.model))
             journal = await self.ask(JournalRequest(model=self.model))
         except PhotofindError as exc:
             return self.views.page("dupes.html", status_for(exc), report=None, error=str(exc), near=near,
-                                   done=done, last=None, csrf=self.guard.token)
+                                   done=done, last=None, csrf=self.guard.token, edits=edits)
         return self.views.page("dupes.html", status, report=report, error=error, near=near, done=done,
-                               last=journal.last_restorable(), csrf=self.guard.token)
+                               last=journal.last_restorable(), csrf=self.guard.token, edits=edits)
 
     async def trash(self, request: Request) -> Response:
         """Move the checked files to the trash. The groups are found again here, so only members
@@ -218,7 +219,7 @@ class WebApp:
         near = form.get("exact_only") != "1"
         chosen = {str(v) for v in form.getlist("move")}
         try:
-            report = await self.ask(DupesRequest(near=near, model=self.model))
+            report = await self.ask(DupesRequest(near=near, model=self.model))  # edited groups never move
         except PhotofindError as exc:
             return await self._dupes(near, status_for(exc), error=str(exc))
         moves, skipped, seen = [], [], set()

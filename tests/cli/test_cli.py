@@ -147,7 +147,7 @@ def test_error_query_not_an_image(indexed: Path, tmp_path: Path) -> None:
 
 
 def test_error_unknown_model(indexed: Path) -> None:
-    expect_error(["like", str(indexed / "photo_0001.jpg"), "-m", "vgg"], "model.name from the command line must be one of clip, effnet-lite0, pixel (got 'vgg')")
+    expect_error(["like", str(indexed / "photo_0001.jpg"), "-m", "vgg"], "model.name from the command line must be one of clip, clip-multilingual, effnet-lite0, pixel (got 'vgg')")
 
 
 def test_error_model_with_no_vectors_names_the_one_that_has_them(indexed: Path, tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_error_reindex_with_nothing_indexed() -> None:
 def test_error_offline_clip_download(tmp_path: Path) -> None:
     root = tmp_path / "p"
     library(root, 2)
-    expect_error(["index", str(root)], "could not download CLIP weights")
+    expect_error(["index", str(root)], "could not download model ViT-B-32/laion2b_s34b_b79k")
 
 
 def test_error_bad_config(tmp_path: Path) -> None:

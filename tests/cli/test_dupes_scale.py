@@ -15,7 +15,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from photofind.cli.app import app
-from photofind.media.fingerprint import THUMB, Fingerprint
+from photofind.media.fingerprint import COLOUR, THUMB, Fingerprint
 from photofind.store.catalog import FileRow
 from photofind.store.store import Store
 
@@ -41,7 +41,8 @@ def test_dupes_past_chromas_read_limit(isolated_home: Path) -> None:
         store.vectors("pixel-32", "cosine").upsert(hashes, vectors, [{}] * N)
         with store.catalog.transaction():
             store.catalog.put_fingerprints(
-                (h, Fingerprint(f"{int(c):016x}", 640, 480, None, t.tobytes(), f"{int(c):016x}")) for h, c, t in zip(hashes, codes, thumbs)
+                (h, Fingerprint(f"{int(c):016x}", 640, 480, None, t.tobytes(), f"{int(c):016x}", t[: COLOUR * COLOUR * 3].tobytes()))
+                for h, c, t in zip(hashes, codes, thumbs)
             )
             store.catalog.upsert(rows)
         assert len(store.vectors("pixel-32", "cosine").get(hashes)) == N  # read in batches Chroma accepts

@@ -3,7 +3,11 @@
 It answers `/{repo_id}/resolve/{revision}/{filename}` as the hub does for a plain (non-Xet)
 file: HEAD with X-Repo-Commit, ETag and Content-Length, GET with the bytes, sent in pieces with
 a pause between them so that a progress bar has time to show; 404 for anything else.
-huggingface_hub's own hf_hub_download talks to it when HF_ENDPOINT names it."""
+huggingface_hub's own hf_hub_download talks to it when HF_ENDPOINT names it.
+
+`bad["org/repo/filename"]` is a list of bodies a GET sends instead of the file, one per GET,
+while HEAD still describes the true file: a transfer cut short (a shorter body) or bytes
+damaged on the way (same length, other bytes), as a CDN or a proxy can deliver them."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 class FakeHub:
     def __init__(self, files: dict[str, bytes], *, piece: int = 1 << 20, pause: float = 0.0) -> None:
         self.files = files  # "org/repo/filename" -> bytes
+        self.bad: dict[str, list[bytes]] = {}
         self.requests: list[tuple[str, str]] = []
         hub = self
 
@@ -27,12 +32,16 @@ class FakeHub:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _file(self) -> bytes | None:
+            def _key(self) -> str | None:
                 hub.requests.append((self.command, self.path))
                 parts = self.path.lstrip("/").split("/")
                 if len(parts) < 5 or parts[2] != "resolve":
                     return None
-                return hub.files.get("/".join([parts[0], parts[1], *parts[4:]]))
+                return "/".join([parts[0], parts[1], *parts[4:]])
+
+            def _file(self) -> bytes | None:
+                key = self._key()
+                return hub.files.get(key) if key else None
 
             def _headers(self, data: bytes) -> None:
                 self.send_response(200)
@@ -49,9 +58,20 @@ class FakeHub:
                 self._headers(data)
 
             def do_GET(self) -> None:
-                data = self._file()
+                key = self._key()
+                data = hub.files.get(key) if key else None
                 if data is None:
                     self.send_error(404)
+                    return
+                instead = hub.bad.get(key or "")
+                if instead:
+                    body = instead.pop(0)
+                    self.send_response(200)
+                    self.send_header("X-Repo-Commit", COMMIT)
+                    self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
                     return
                 self._headers(data)
                 for start in range(0, len(data), piece):

@@ -89,3 +89,47 @@ def replace_region(im: Image.Image, other: Image.Image, area: float, seed: int) 
     out = im.copy()
     out.paste(patch, (x, y))
     return out
+
+
+def plain(seed: int, size: tuple[int, int] = (160, 120)) -> Image.Image:
+    """A plain, low-detail photo (a sky, a wall): one smooth two-colour gradient of a random hue,
+    faint noise. Its grey thumbnail is nearly flat, so grey alone tells two of them apart badly."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    top, bottom = rng.integers(30, 226, 3), rng.integers(30, 226, 3)
+    t = np.linspace(0, 1, h)[:, None, None] + rng.uniform(-0.15, 0.15) * np.linspace(-1, 1, w)[None, :, None]
+    arr = top * (1 - t) + bottom * t + rng.normal(0, 2, (h, w, 3))
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+def recolour(im: Image.Image, turn: float) -> Image.Image:
+    """The same picture with its hues turned by `turn` (0-1 of the colour wheel), lightness kept
+    (HSV, then the grey levels put back): different colours, the same grey thumbnail."""
+    hsv = np.asarray(im.convert("HSV"), dtype=np.int16)
+    hsv[..., 0] = (hsv[..., 0] + round(turn * 256)) % 256
+    out = Image.fromarray(hsv.astype(np.uint8), "HSV").convert("RGB")
+    grey, new = np.asarray(im.convert("L"), float), np.asarray(out.convert("L"), float)
+    arr = np.asarray(out, float) + (grey - new)[..., None]
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+def tone_edit(im: Image.Image, brightness: float = 1.0, contrast: float = 1.0, gamma: float = 1.0,
+              balance: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> Image.Image:
+    """A global photometric edit as an editor makes it: brightness and contrast (PIL's
+    ImageEnhance), gamma, a white balance (per-channel gain), each clipped to 0-255."""
+    from PIL import ImageEnhance
+
+    out = ImageEnhance.Contrast(ImageEnhance.Brightness(im).enhance(brightness)).enhance(contrast)
+    arr = 255 * (np.asarray(out, float) / 255) ** gamma * np.array(balance)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+def caption(im: Image.Image, area: float = 0.05, text: str = "Happy birthday!") -> Image.Image:
+    """A dark caption box with light text across the bottom, `area` of the frame."""
+    out = im.copy()
+    w, h = out.size
+    bh = max(4, round(h * area))
+    draw = ImageDraw.Draw(out)
+    draw.rectangle((0, h - bh, w, h), fill=(25, 25, 35))
+    draw.text((w // 10, h - bh + bh // 4), text, fill=(250, 250, 240))
+    return out

@@ -4,6 +4,7 @@ the tile test tells a cropped, brightened copy from the same frame with a small 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from photofind.dupes import candidates
@@ -67,3 +68,23 @@ def test_flat_frames_of_different_brightness_differ() -> None:
     grey, black = Image.new("RGB", (64, 48), (128,) * 3), Image.new("RGB", (64, 48), (0,) * 3)
     assert compare(*thumb_of(grey), *thumb_of(grey)).tile_diff == 0
     assert not compare(*thumb_of(grey), *thumb_of(black)).same()
+
+
+@pytest.mark.parametrize("radius", [0, 2, 6, 8, 12])
+def test_multi_index_search_equals_a_brute_force_scan(radius: int) -> None:
+    """Random codes, plus clusters of codes 0..radius+2 bits from a centre (so that pairs sit at
+    the border of the radius too): the same pairs as comparing every pair."""
+    rng = np.random.default_rng(radius)
+    codes = rng.integers(0, 2**63, 2000, dtype=np.int64).astype(np.uint64) * np.uint64(2)
+    for c in range(0, 1000, 10):
+        for k in range(1, 6):
+            flip = sum(1 << int(b) for b in rng.choice(64, int(rng.integers(0, radius + 3)), replace=False))
+            codes[c + k] = codes[c] ^ np.uint64(flip)
+    found = np.concatenate(list(candidates.close_pairs(codes, radius)))
+    want = candidates.close_pairs_brute(codes, radius)
+    assert len(want) > 100 and np.array_equal(found, np.unique(want, axis=0))
+    inner = codes ^ np.uint64(0b1011)  # crops: inner codes against the outer ones
+    crop = np.concatenate(list(candidates.crop_pairs(codes, inner)))
+    brute = {(min(i, j), max(i, j)) for i in range(len(codes)) for j in np.nonzero(
+        np.bitwise_count(inner[i] ^ codes) <= candidates.CROP_BITS)[0].tolist() if i != j}
+    assert {tuple(p) for p in crop.tolist()} == brute and len(crop) == len(brute)

@@ -125,6 +125,12 @@ def test_duplicates_page_groups_side_by_side_marks_the_keeper_and_says_why(clien
     assert re.search(r"Checked files go to the desktop trash,\s+never deleted", page)
     exact_only = client.get("/dupes", params={"exact_only": "1"}).text
     assert exact_only.count('<section class="group"') == 1
+    # each group says its tier plainly
+    tiers = dict(re.findall(r'<section class="group" data-kind="(\w+)" data-tier="(\w+)"', page))
+    assert tiers == {"exact": "identical", "near": "same"}
+    assert '<span class="tier tier-identical">identical bytes</span>' in page
+    assert '<span class="tier tier-same">same picture</span>' in page
+    assert 'href="/dupes?edits=1"' in page and client.get("/dupes", params={"edits": "1"}).status_code == 200
 
 
 def test_status_page_lists_roots_counts_skipped_reasons_and_collections(client, lib: Lib) -> None:

@@ -32,6 +32,8 @@ def dupes(
     max_distance: int = typer.Option(MAX_DISTANCE, "--max-distance", help="Near: most pHash bits (of 64) that may differ."),
     loose: bool = typer.Option(False, "--loose", help="Near: the pHash test alone, without the tile-by-tile check: "
                                "groups visually similar photos, not only true copies."),
+    edits: bool = typer.Option(False, "--edits", help="Also list edited versions (a caption, a sticker, a retouch, "
+                               "a monochrome conversion) as their own groups, for review; --trash never moves them."),
     trash: bool = typer.Option(False, "--trash", help="Move every file but the keeper of each identical or "
                                "same-picture group to the desktop trash (asks first; undo: photofind restore)."),
     keep: Optional[str] = typer.Option(None, "--keep", help="Which file of a group to keep: largest, oldest, newest "
@@ -41,8 +43,9 @@ def dupes(
     model: Optional[str] = options.MODEL,
     as_json: bool = options.JSON,
 ) -> None:
-    """List duplicate photos: identical files, and the same photo resized, re-encoded or lightly
-    cropped, verified tile by tile (--loose: visually similar). --trash moves the extra copies
+    """List duplicate photos: identical files, and the same picture resized, re-encoded, rotated,
+    lightly cropped or tone-edited, verified tile by tile in tone and colour (--edits: also edited
+    versions; --loose: visually similar). Each group says its tier. --trash moves the extra copies
     to the desktop trash."""
     from photofind.api.requests import DupesRequest
     from photofind.cli.render import dumps, render_dupes
@@ -54,7 +57,7 @@ def dupes(
         raise fail("--yes answers --trash's question; add --trash")
     settings = options.load_settings(ctx, **options.model_flags(model))
     answerer = options.client(ctx, settings)
-    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, model=settings.model.name)
+    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, edits=edits, model=settings.model.name)
     report = answerer.answer(request)
     if keep is not None:
         report = _with_keepers(report, keep)

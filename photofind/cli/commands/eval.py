@@ -54,7 +54,7 @@ app = options.command_app()
 def eval_(
     ctx: typer.Context,
     data_dir: Path = typer.Argument(..., help="A folder with train/<class>/* and test/<class>/*."),
-    embedders: str = typer.Option(",".join(list(MODELS)[::-1]), "--embedders", help="Comma-separated models."),
+    embedders: str = typer.Option(",".join(n for n in list(MODELS)[::-1] if n != "clip-multilingual"), "--embedders", help="Comma-separated models."),
     metrics: str = typer.Option("cosine,l2,l1,corr", "--metrics", help="Comma-separated metrics."),
     ks: str = typer.Option("1,5,10", "-k", help="Comma-separated k for P@k."),
     as_json: bool = options.JSON,
