@@ -145,7 +145,9 @@ def load(
 
 EXAMPLE_HEADER = """\
 # photofind configuration. Copy to ~/.config/photofind/config.toml (or point PHOTOFIND_CONFIG
-# at a file) and edit. Every key is shown with its default value.
+# at a file) and edit. Every key is shown commented out, with its default value (or, for roots,
+# an example): a copy changes nothing until you remove a "# " before a key. With no model
+# named here, by flag or env, queries use the model the library was indexed with.
 # Precedence: command-line flag > PHOTOFIND_* environment variable > this file > default.
 # The environment variable of a key is PHOTOFIND_ + the key in capitals with dots as
 # underscores, e.g. model.batch_size -> PHOTOFIND_MODEL_BATCH_SIZE.
@@ -163,7 +165,8 @@ def _toml_value(value: Any) -> str:
 
 
 def example_toml() -> str:
-    """config.example.toml, written from the declarations: every key, its help and its default."""
+    """config.example.toml, written from the declarations: every key, its help and its default,
+    each key commented out."""
     lines = [EXAMPLE_HEADER]
     section = ""
     for dotted, spec in KEYS.items():
@@ -172,5 +175,7 @@ def example_toml() -> str:
             lines.append(f"\n[{table}]")
             section = table
         lines += ["# " + line for line in textwrap.wrap(spec.help, 94)]
-        lines.append(f"{name} = {_toml_value(spec.example if spec.example is not None else spec.default)}")
+        # Commented out: a copied example must not add folders this machine lacks, nor pin a
+        # model an offline user cannot download.
+        lines.append(f"# {name} = {_toml_value(spec.example if spec.example is not None else spec.default)}")
     return "\n".join(lines) + "\n"

@@ -88,6 +88,7 @@ def like_tiles(query: str, matches: Sequence["object"], metric: str,
 
 def open_in_viewer(path: Path) -> bool:
     """Show `path` with the desktop's viewer, if this machine has one. Returns whether it tried."""
+    import os
     import shutil
     import subprocess
     import sys
@@ -95,5 +96,7 @@ def open_in_viewer(path: Path) -> bool:
     opener = "open" if sys.platform == "darwin" else "xdg-open"
     if shutil.which(opener) is None:
         return False
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False  # xdg-open would fail without a word: there is no screen to show it on
     subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     return True

@@ -57,6 +57,8 @@ class QueryResult:
     # What the query vector was made of, with weights; one part for a plain query.
     parts: list[QueryPart] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)  # the indexed folders: tables show paths within them
+    # no matches: why, e.g. "0 of 1,240 photos taken since 2027-01-01"; None when there are some
+    empty_reason: str | None = None
 
     @property
     def combined(self) -> bool:
@@ -98,13 +100,16 @@ class StatusReport:
     unique_images: int
     skipped: dict[str, int]  # reason -> count
     skipped_examples: list[tuple[str, str]]
-    model: str  # the configured model's id
+    model: str  # the id of the model that answers queries naming none
     collections: list[CollectionInfo]
     last_index: str | None
     last_model: str | None
     runtime: str | None = None  # model.runtime: "onnx" or "torch" (None for the pixel model)
     # files in the data dir that other users can read (relative paths); [] = private
     readable_by_others: list[str] = field(default_factory=list)
+    # why `model`: "request" (a flag, env or config named it), "library" (the one it was indexed
+    # with; the configured default for a library with no vectors)
+    model_from: str = "request"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

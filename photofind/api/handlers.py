@@ -4,7 +4,7 @@ behaves the same wherever it runs; only who owns the store differs."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -62,11 +62,23 @@ class Context:
     def vectors(self, embedder: Embedder) -> VectorStore:
         return self.store.vectors(embedder.id, self.settings.index.space)
 
+    def model_name(self, requested: str | None) -> str:
+        """The model a request names; None (no flag, env or config named one): the library's
+        own, and this answerer's configured model only for a library with no vectors yet."""
+        if requested:
+            return requested
+        from photofind.library_model import library_model
+
+        return library_model(self.catalog) or self.models.settings.name
+
+    def embedder(self, requested: str | None) -> Embedder:
+        return self.models.get(self.model_name(requested))
+
     def library(self, model: str | None) -> "Library":
-        """The photos as `model` (None: the configured one) sees them, through this thread's catalog."""
+        """The photos as `model` sees them (None: the library's own model), through this thread's catalog."""
         from photofind.query.library import Library
 
-        embedder = self.models.get(model)
+        embedder = self.embedder(model)
         return Library(self.catalog, self.vectors(embedder), embedder, self.settings.index.max_pixels)
 
 
@@ -107,7 +119,7 @@ def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
 
     from photofind.query.matches import taken_date
 
-    stored = ctx.vectors(ctx.models.get(r.model)).get([r.hash])
+    stored = ctx.vectors(ctx.embedder(r.model)).get([r.hash])
     meta = stored[r.hash][1] if r.hash in stored else {}
     taken, source = taken_date(meta, copies[0].mtime_ns)
     return replace(info, width=meta.get("width"), height=meta.get("height"), taken=taken, taken_from=source)
@@ -126,7 +138,13 @@ def _activity(r: ActivityRequest, ctx: Context) -> Activity:
 
 
 def _search(r: SearchRequest, ctx: Context) -> QueryResult:
-    return ctx.library(r.model).search_text(r.text, r.ranking, r.examples)
+    from photofind.embedders.weights import OFFLINE_MODEL
+    from photofind.errors import ModelUnavailableError
+
+    try:
+        return ctx.library(r.model).search_text(r.text, r.ranking, r.examples)
+    except ModelUnavailableError as exc:  # the offline model has no text tower: not a way out here
+        raise ModelUnavailableError(str(exc).replace(OFFLINE_MODEL, "")) from None
 
 
 def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
@@ -134,7 +152,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
 
     _reconcile(ctx, r.model)  # a --trash or restore killed midway: the catalog first
     if ctx.write_lock is None:
-        embedder = ctx.models.get(r.model)
+        embedder = ctx.embedder(r.model)
         return find_dupes(ctx.catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance,
                           loose=r.loose, edits=r.edits)
     # In the server: a connection of its own, and the server's lock only while writing refilled
@@ -142,7 +160,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
     from photofind.store.catalog import Catalog
 
     with ctx.write_lock:
-        embedder = ctx.models.get(r.model)
+        embedder = ctx.embedder(r.model)
         catalog = Catalog(ctx.catalog.path)
     try:
         return find_dupes(catalog, ctx.vectors(embedder), near=r.near, max_distance=r.max_distance,
@@ -154,9 +172,14 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:
     from photofind.status_report import collect_status
 
-    embedder = ctx.models.get(r.model)
-    return collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, embedder.id,
-                          getattr(embedder, "runtime", None))
+    embedder = ctx.embedder(r.model)
+    report = collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, embedder.id,
+                            getattr(embedder, "runtime", None))
+    if r.model:
+        return report
+    from photofind.library_model import library_model
+
+    return replace(report, model_from="library" if library_model(ctx.catalog) else "default")
 
 
 def _index(r: IndexRequest, ctx: Context) -> IndexReport:
@@ -166,7 +189,7 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
     if set(paths) - set(catalog.roots()):
         # A folder is remembered only once its model is known to load: a first run that fails
         # offline must not leave a root behind for the next reindex or watch to pick up.
-        ctx.models.get(r.model).ensure_loaded()
+        ctx.embedder(r.model).ensure_loaded()
     catalog.add_roots(paths)
     roots = paths or sorted(set(catalog.roots()) | set(ctx.settings.roots))
     if not roots:
@@ -177,6 +200,7 @@ def _index(r: IndexRequest, ctx: Context) -> IndexReport:
 
 def _indexer(ctx: Context, model: str | None) -> "Indexer":
     """The daemon's indexer (its write lock), or one for this process over the writer's catalog."""
+    model = ctx.model_name(model)  # None: the library's own
     if ctx.indexer_for is not None:
         return ctx.indexer_for(model)
     from photofind.indexer import make_indexer

@@ -39,7 +39,8 @@ def verb(cls: type["Request"]) -> type["Request"]:
 @dataclass(frozen=True, kw_only=True)
 class Request:
     verb: ClassVar[str]
-    # The model that answers, by name; None: the answerer's configured model.
+    # The model that answers, by name; None (no flag, env or config named one): the library's own,
+    # the model it was indexed with (photofind.library_model), else the answerer's configured one.
     model: str | None = None
 
     def to_json(self) -> dict[str, Any]:

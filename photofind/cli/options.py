@@ -14,7 +14,24 @@ if TYPE_CHECKING:
     from photofind.query.filters import Filters
     from photofind.settings import Settings
 
-MODEL = typer.Option(None, "--model", "-m", help="clip, effnet-lite0 (offline) or pixel. [env PHOTOFIND_MODEL]")
+
+
+def model_names(incomplete: str) -> list[str]:
+    """Shell completion of -m/--model: the model names, not the files bash would offer."""
+    from photofind.embedders import MODELS
+
+    return [name for name in MODELS if name.startswith(incomplete)]
+
+
+def metric_names(incomplete: str) -> list[str]:
+    """Shell completion of --metric."""
+    from photofind.query.ranking import METRICS
+
+    return [name for name in METRICS if name.startswith(incomplete)]
+
+
+MODEL = typer.Option(None, "--model", "-m", help="clip, effnet-lite0 (offline) or pixel. [env PHOTOFIND_MODEL]",
+                     autocompletion=model_names)
 DEVICE = typer.Option(None, "--device", help="auto, cpu or cuda.")
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
 SINCE = typer.Option(None, "--since", help="Taken on or after this date (YYYY-MM-DD[THH:MM]); EXIF date, else file time.")
@@ -81,6 +98,18 @@ def folders(paths: Sequence[Path] | None) -> list[Path]:
 
 def model_flags(model: Optional[str], device: Optional[str] = None) -> dict[str, Optional[str]]:
     return {"model.name": model, "model.device": device}
+
+
+def requested_model(settings: "Settings") -> Optional[str]:
+    """The model a command asks for: the one a flag, PHOTOFIND_MODEL or the config names; None
+    when none does, and the answerer uses the library's own (the one it was indexed with)."""
+    return None if settings.sources.get("model.name", "default") == "default" else settings.model.name
+
+
+def model_origin(settings: "Settings") -> str:
+    """Where the model a command asks for was named, in the user's words."""
+    origin = settings.sources.get("model.name", "default")
+    return {"the command line": "--model"}.get(origin, origin)
 
 
 def filters_from(since: Optional[str], until: Optional[str], within: Optional[Path], min_score: Optional[float]) -> "Filters":

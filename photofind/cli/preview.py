@@ -1,6 +1,7 @@
 """Thumbnails in the terminal, through textual-image: Sixel or the Kitty graphics protocol where
 the terminal answers that it supports them, half-block characters elsewhere, nothing when
-stdout is not a terminal (a pipe or a file gets no escape codes).
+stdout is not a terminal (a pipe or a file gets no escape codes). Colours in the depth the
+terminal shows, which inside tmux only tmux can tell (`colour_depth`).
 
 The layout is ours, not a Rich table's: every thumbnail of a row is given the same number of
 lines and a width that keeps its aspect ratio, rows hold as many as fit, and each caption sits on
@@ -13,7 +14,7 @@ inside a grid cell, add a line of their own under it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
@@ -164,10 +165,51 @@ def preview_sheet(paths: Sequence[str], captions: Sequence[str], renderer: Any, 
     return PreviewSheet(thumbs, renderer, width, lines)
 
 
+def ask_tmux(fmt: str) -> str | None:
+    """A format of the tmux client this process shows on (`tmux display -p`); None when tmux
+    cannot say (no client attached, tmux not found or too slow)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["tmux", "display", "-p", fmt], capture_output=True, text=True, timeout=2,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def colour_depth(env: Mapping[str, str], tmux: Callable[[str], str | None] = ask_tmux) -> str | None:
+    """The colours the terminal really shows: "truecolor", "256", or None to leave Rich's guess.
+
+    Rich reads COLORTERM and TERM. Inside tmux, TERM says tmux-256color and COLORTERM is often
+    unset (tmux does not pass it on), so Rich draws thumbnails in 256 colours, in blotches, even
+    where tmux passes 24-bit colour to a terminal that shows it. tmux knows: its client's
+    features (tmux >= 3.2, `terminal-features`, or Tc/RGB in terminfo) include RGB exactly then."""
+    if env.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+        return "truecolor"
+    if env.get("TMUX"):
+        features = tmux("#{client_termfeatures}")
+        if features:  # empty: no client attached, or a tmux older than 3.2
+            return "truecolor" if "RGB" in features.split(",") else "256"
+    return None
+
+
+def preview_console(console: Console, env: Mapping[str, str] | None = None) -> Console:
+    """`console`, or a twin writing to the same terminal in the colour depth it really has."""
+    import os
+
+    depth = colour_depth(os.environ if env is None else env)
+    if depth is None or console.color_system in (None, depth):  # None: no colour wanted (NO_COLOR, dumb)
+        return console
+    return Console(file=console.file, force_terminal=True, color_system=depth,  # type: ignore[arg-type]
+                   width=console.width, height=console.height, highlight=False)
+
+
 def show_previews(console: Console, paths: Sequence[str], captions: Sequence[str]) -> bool:
     renderer = choose_renderer(console.is_terminal)
     if renderer is None:
         return False
+    console = preview_console(console)
     console.print(preview_sheet(paths, captions, renderer, console.width, console.height))
     return True
 

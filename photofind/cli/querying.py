@@ -11,15 +11,17 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 
-from photofind.cli.options import filters_from, load_settings, model_flags
+from photofind.cli.options import filters_from, load_settings, metric_names, model_flags, requested_model
 
 if TYPE_CHECKING:
     from photofind.api.requests import RankedRequest
+    from photofind.errors import InputError
     from photofind.query.ranking import Ranking
     from photofind.query.weighted import WeightedImage
     from photofind.results import QueryResult
 
-METRIC = typer.Option("cosine", "--metric", help="cosine or l2 (from the Chroma index), l1 or corr (exact scan).")
+METRIC = typer.Option("cosine", "--metric", help="cosine or l2 (from the Chroma index), l1 or corr (exact scan).",
+                      autocompletion=metric_names)
 EXACT = typer.Option(False, "--exact", help="Score every stored vector instead of using the index.")
 TOP = typer.Option(10, "-k", "--top", help="How many results.")
 AVOID = typer.Option(None, "--not", metavar="[N:]IMAGE",
@@ -38,18 +40,33 @@ def ask(
     server or this process answers."""
     from photofind.cli.console import err_console
     from photofind.cli.options import client
+    from photofind.errors import InputError
     from photofind.query.ranking import Ranking
 
     settings = load_settings(ctx, **model_flags(model, device))
     ranking = Ranking(k, metric, exact, filters_from(since, until, within, min_score))
-    request = make(ranking, settings.model.name)
+    request = make(ranking, requested_model(settings))
     answerer = client(ctx, settings)
-    if not err_console.is_terminal:
-        return answerer.answer(request)
-    from photofind.cli.downloads import download_bar
+    try:
+        if not err_console.is_terminal:
+            return answerer.answer(request)
+        from photofind.cli.downloads import download_bar
 
-    with download_bar() as on_progress:  # drawn only if the model's weights download
-        return answerer.answer(request, on_progress)
+        with download_bar() as on_progress:  # drawn only if the model's weights download
+            return answerer.answer(request, on_progress)
+    except InputError as exc:
+        raise as_typed(exc) from None
+
+
+def as_typed(exc: "InputError") -> "InputError":
+    """An error about a query file names it as typed: `README.md: not a readable image`, not the
+    absolute path the request carried (the server has another working directory)."""
+    import os
+
+    message, here = str(exc), os.getcwd().rstrip(os.sep) + os.sep
+    if message.startswith(here):
+        exc.args = (message[len(here):],)
+    return exc
 
 
 def examples(images: list[str], avoid: Optional[list[str]]) -> list["WeightedImage"]:

@@ -85,13 +85,22 @@ def print_paths(result: QueryResult) -> None:
     out.flush()
 
 
+def no_match_line(result: QueryResult) -> str:
+    """`no photo matches a.jpg: 0 of 1,240 photos taken since 2027-01-01`: an empty answer says so."""
+    return f"no photo matches {result.description() or result.query}: {result.empty_reason or 'nothing indexed'}"
+
+
 def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = None, preview: bool = False,
                grid: Optional[Path] = None, open_grid: bool = False, paths_only: bool = False) -> None:
     """A `like` or `search` answer, the same way whether it came from the daemon or this process."""
     if paths_only:
         print_paths(result)
+        if not result.matches:  # stdout stays empty for the pipe: the reason goes to the terminal
+            err_console.print(no_match_line(result), soft_wrap=True, markup=False)
     elif as_json:
         print(dumps(result.to_json()))
+    elif not result.matches:
+        console.print(no_match_line(result), soft_wrap=True, markup=False)
     else:
         console.print(like_table(result))
         if preview and result.matches:
@@ -115,7 +124,8 @@ def show_query(result: QueryResult, *, as_json: bool, html: Optional[Path] = Non
         contact_sheet(like_tiles(result.query, result.matches, result.metric, images), grid, queries=len(images) or 1)
         err_console.print(f"grid written to {grid}", soft_wrap=True)
         if open_grid and not open_in_viewer(grid):
-            err_console.print("no image viewer found (xdg-open); open the file yourself", soft_wrap=True)
+            err_console.print(f"--open: no image viewer on this machine (no display, or no xdg-open); open {grid} "
+                              "yourself", soft_wrap=True, markup=False)
 
 
 def _size(n: int) -> str:
@@ -129,6 +139,14 @@ def _size(n: int) -> str:
 MAX_ROOTS_SHOWN = 12  # up to 12 roots are listed; past that 10 and a count (--json has them all)
 
 
+# Why status names its model (StatusReport.model_from); anything else is where it was set.
+MODEL_FROM = {
+    "library": "the library's model (it was indexed with it; no --model, PHOTOFIND_MODEL or config names one)",
+    "default": "the default model (nothing is indexed yet)",
+    "--model": "from --model",
+}
+
+
 def render_status(s: StatusReport) -> None:
     console.print(_path_line("store      ", s.data_dir, f" ({_size(s.store_bytes)})"))
     if s.readable_by_others:
@@ -139,7 +157,9 @@ def render_status(s: StatusReport) -> None:
                     + f"; run: chmod -R go= {shlex.quote(s.data_dir)}")
         console.print(line, soft_wrap=True)
     console.print(f"model      {s.model}" + (f" (runtime {s.runtime})" if s.runtime else "")
-                  + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""))
+                  + f"; {MODEL_FROM.get(s.model_from, f'from {s.model_from}')}"
+                  + (f" (last indexed with {s.last_model})" if s.last_model and s.last_model != s.model else ""),
+                  soft_wrap=True)
     console.print(f"last index {s.last_index or 'never'}")
     console.print(f"files      {s.files} indexed, {s.unique_images} unique images, {sum(s.skipped.values())} skipped")
     console.print("roots")

@@ -91,7 +91,7 @@ class Daemon:
                                    activity=lambda: self.activity.snapshot(len(self.follower or [])))
             reconcile_journal(replace(self.context, catalog=store.catalog))  # a --trash killed midway
             sock = socket_path(store.data_dir)
-            server = SocketServer(sock, self.dispatch)
+            server = SocketServer(sock, self.logged_dispatch)
             threading.Thread(target=server.serve_forever, name="photofind-socket", daemon=True).start()
             web = None
             self._install_signals()
@@ -102,7 +102,7 @@ class Daemon:
                     self.follower = Follower(self.settings.watch, self.path_filter)
                     self.follower.add(self.roots)
                     log.info("watching %s with %s; socket %s (pid %d)", ", ".join(map(str, self.roots)),
-                             self.models.get().id, sock, os.getpid())
+                             self.models.get(self.watched_model()).id, sock, os.getpid())
                 elif self.idle_seconds is None:  # photofind web: until stopped
                     log.info("serving %s; socket %s (pid %d)", store.data_dir, sock, os.getpid())
                 else:
@@ -138,9 +138,19 @@ class Daemon:
         install_stop_signals(self.stop, log, on_first=lambda name: log.info(
             "%s: finishing the batch in flight, then stopping (at most %g s)", name, GRACE))
 
+    def watched_model(self) -> str:
+        """What `watch` indexes with: the model a flag, env or config names, else the library's
+        own (the one it was indexed with), so that `index --model effnet-lite0` then a plain
+        `watch` goes on with effnet-lite0 instead of asking for CLIP's weights."""
+        if self.settings.sources.get("model.name", "default") != "default":
+            return self.settings.model.name
+        from photofind.library_model import library_model
+
+        return library_model(self.store.catalog) or self.settings.model.name
+
     def indexer_for(self, name: str | None = None) -> Indexer:
-        """One indexer per model, sharing the write lock and the stop event."""
-        embedder = self.models.get(name)
+        """One indexer per model (None: the watched one), sharing the write lock and the stop event."""
+        embedder = self.models.get(name or self.watched_model())
         if embedder.id not in self.indexers:
             self.indexers[embedder.id] = make_indexer(
                 self.store.catalog, self.store.vectors(embedder.id, self.settings.index.space), embedder,
@@ -254,6 +264,22 @@ class Daemon:
                     InputError(f"photofind {self.command} is stopping; run the command again"))
 
     # -- requests from the socket -------------------------------------------------------------
+    def logged_dispatch(self, request: Request, emit: Emit, gone: threading.Event) -> Any:
+        """A socket request; with -v (DEBUG), one line each: the verb, how it ended, how long."""
+        if not log.isEnabledFor(logging.DEBUG):
+            return self.dispatch(request, emit, gone)
+        started, outcome = time.perf_counter(), "answered"
+        try:
+            return self.dispatch(request, emit, gone)
+        except PhotofindError as exc:
+            outcome = f"refused ({exc})"
+            raise
+        except BaseException as exc:
+            outcome = f"failed ({type(exc).__name__})"
+            raise
+        finally:
+            log.debug("request %s: %s in %.0f ms", request.verb, outcome, (time.perf_counter() - started) * 1000)
+
     def dispatch(self, request: Request, emit: Emit, gone: threading.Event) -> Any:
         """Answer one socket request; runs on that connection's thread."""
         with self._busy_lock:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
-from photofind.embedders.table import MODELS, ModelSpec, model_spec, text_models
+from photofind.embedders.table import MODELS, ModelSpec, model_of, model_spec, text_models
 
-__all__ = ["MODELS", "ModelSpec", "Models", "create_embedder", "model_spec", "text_models"]
+__all__ = ["MODELS", "ModelSpec", "Models", "create_embedder", "model_of", "model_spec", "text_models"]
 
 if TYPE_CHECKING:
     from photofind.settings import ModelSettings

@@ -75,6 +75,12 @@ def text_models() -> list[str]:
     return [name for name, spec in MODELS.items() if spec.text]
 
 
+def model_of(embedder_id: str) -> str | None:
+    """The registry name behind an embedder id ("effnet-lite0-imagenet" -> "effnet-lite0"): every
+    embedder's id starts with its model's name and a dash. None for an id no model makes."""
+    return next((name for name in MODELS if embedder_id.startswith(name + "-")), None)
+
+
 def model_spec(name: str) -> ModelSpec:
     spec = MODELS.get(name)
     if spec is None:

@@ -26,7 +26,8 @@ from photofind.results import DownloadProgress
 log = logging.getLogger("photofind.embedders")
 
 PROBE_TIMEOUT = 4.0  # seconds for the whole probe, name lookup included
-ADVICE = "set model.checkpoint to a local weights file, or use the offline model with --model effnet-lite0"
+OFFLINE_MODEL = ", or use the offline model with --model effnet-lite0"  # not for text search: it has no text tower
+ADVICE = "set model.checkpoint to a local weights file" + OFFLINE_MODEL
 
 Observer = Callable[[DownloadProgress], None]
 # Who hears about a download: set per request (api.handlers.run), read wherever the model loads

@@ -22,6 +22,13 @@ def parse_when(text: str, *, end_of_day: bool) -> datetime:
         raise InputError(f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
 
 
+def _when(moment: datetime) -> str:
+    """A bound as the user typed it: a bare date for a whole day's start or end."""
+    if moment.time() in (time(), time(23, 59, 59, 999999)):
+        return moment.date().isoformat()
+    return moment.isoformat(timespec="minutes" if moment.second == 0 else "seconds")
+
+
 @dataclass(frozen=True)
 class Filters:
     since: datetime | None = None
@@ -64,6 +71,21 @@ class Filters:
     @property
     def active(self) -> bool:
         return any(v is not None for v in (self.since, self.until, self.folder, self.min_score))
+
+    def describe(self, higher_is_better: bool = True) -> str:
+        """The filters in words, as a photo's description: `taken since 2027-01-01, in /x`."""
+        said = []
+        if self.since and self.until:
+            said.append(f"taken between {_when(self.since)} and {_when(self.until)}")
+        elif self.since:
+            said.append(f"taken since {_when(self.since)}")
+        elif self.until:
+            said.append(f"taken until {_when(self.until)}")
+        if self.folder is not None:
+            said.append(f"in {self.folder}")
+        if self.min_score is not None:
+            said.append(f"scoring {'at least' if higher_is_better else 'at most'} {self.min_score:g}")
+        return ", ".join(said)
 
     def score_ok(self, score: float, higher_is_better: bool) -> bool:
         if self.min_score is None:

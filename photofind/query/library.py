@@ -71,8 +71,7 @@ class Library:
         share one space, so the text vector queries the same collection. With `examples`, the
         words (weight 1) and the weighted images are mixed into one vector."""
         if not self.embedder.supports_text:
-            raise InputError(f"{self.embedder.id} has no text tower; text search needs one of: "
-                             f"{', '.join(text_models())} (--model clip)")
+            raise InputError(no_text_tower(self.embedder.id))
         if not text.strip():
             raise InputError("give some words to search for")
         asked = [_absolute(i) for i in examples]
@@ -87,6 +86,15 @@ class Library:
                 *, is_text: bool = False, exclude_hash: str | None = None) -> QueryResult:
         return answer(query, vector, self.catalog, self.vectors, self.embedder, ranking, total=total, parts=parts,
                       is_text=is_text, exclude_hash=exclude_hash)
+
+
+def no_text_tower(model_id: str) -> str:
+    """Said once, with the one way forward: `search` with a model that has no text tower."""
+    names = text_models()
+    return (f"{model_id} has no text tower, so it cannot search by words; only {' or '.join(names)} can. "
+            f"Add its vectors to this library once with: photofind reindex --model {names[0]} (it downloads "
+            "CLIP's weights, about 600 MB; with no network, set model.checkpoint to a local CLIP weights file "
+            "first). Until then, search by example: photofind like IMAGE")
 
 
 def _absolute(image: WeightedImage | Path | str) -> WeightedImage:

@@ -124,7 +124,16 @@ def answer(
     return QueryResult(
         query, embedder.id, metric, HIGHER_IS_BETTER[metric], ranking.exact or metric not in CHROMA_METRICS,
         was_indexed, matches, query_is_text=is_text, parts=parts, roots=[str(r) for r in catalog.roots()],
+        empty_reason=None if matches else why_empty(ranking.filters, HIGHER_IS_BETTER[metric], catalog.counts()[0]),
     )
+
+
+def why_empty(filters: Filters, higher_is_better: bool, photos: int) -> str:
+    """Why a query found nothing: "0 of 1,240 photos taken since 2027-01-01", or that the only
+    photos indexed are the query's own."""
+    if not filters.active:
+        return f"the {photos:,} indexed photo{'s' if photos != 1 else ''} are all the query's own"
+    return f"0 of {photos:,} photo{'s' if photos != 1 else ''} {filters.describe(higher_is_better)}"
 
 
 def _no_vectors_message(vectors: VectorStore) -> str:

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from photofind.embedders.base import Embedder
-from photofind.errors import InputError
+from photofind.errors import InputError, NotAnImageError
 from photofind.media.files import NotRegularFileError, check_regular
 from photofind.media.hashing import sha256_file
 from photofind.media.images import open_image
@@ -44,7 +44,10 @@ def query_vector(path: Path, vectors: VectorStore, embedder: Embedder, max_pixel
     stored = vectors.get([digest])
     if digest in stored:
         return stored[digest][0], digest, True
-    image, _ = open_image(path, embedder.input_size, max_pixels)  # NotAnImageError is an InputError
+    try:
+        image, _ = open_image(path, embedder.input_size, max_pixels)
+    except NotAnImageError as exc:  # the reason alone ("unknown format") does not say which file
+        raise NotAnImageError(f"{path}: {exc}") from None
     return embedder.embed([image])[0], digest, False
 
 

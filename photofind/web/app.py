@@ -55,11 +55,26 @@ LIBRARY_PAGE = 48
 THUMB_MAX_AGE = 7 * 24 * 3600  # a hash's thumbnail never changes; private: it is someone's photo
 
 
+def page_model(answer: Answer, settings: Settings) -> str:
+    """The model the page asks with: the one a flag, env or config names, else the library's own
+    (what a plain `photofind like` uses), asked once, when the page starts."""
+    if settings.sources.get("model.name", "default") != "default":
+        return settings.model.name
+    from photofind.embedders import model_of
+    from photofind.errors import PhotofindError
+
+    try:
+        report = answer(StatusRequest())  # no model named: the answerer reports the library's
+    except PhotofindError:
+        return settings.model.name
+    return model_of(report.model) or settings.model.name
+
+
 class WebApp:
     def __init__(self, answer: Answer, settings: Settings, who: str = "this process") -> None:
         self.answer = answer
         self.settings = settings
-        self.model = settings.model.name
+        self.model = page_model(answer, settings)
         self.max_upload = settings.web.max_upload_mb << 20
         self.thumbs = ThumbCache(settings.store.cache_dir, settings.index.max_pixels)
         text = model_spec(self.model).text

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
+import time
 
 from photofind.errors import InputError
 from photofind.web.security import WILDCARDS, exposure_warning
@@ -43,6 +44,31 @@ def url_of(sock: socket.socket, host: str) -> str:
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
 
+class AccessLog:
+    """ASGI middleware: with -v (DEBUG), one line per HTTP request: method, path, status, time."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or not log.isEnabledFor(logging.DEBUG):
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), ["-"]
+
+        async def sending(message: dict[str, Any]) -> None:
+            if message.get("type") == "http.response.start":
+                status[0] = str(message.get("status"))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            query = scope.get("query_string", b"").decode("latin-1")
+            log.debug("%s %s%s %s in %.0f ms", scope.get("method"), scope.get("path"), f"?{query}" if query else "",
+                      status[0], (time.perf_counter() - started) * 1000)
+
+
 class WebServer:
     """uvicorn on an already bound socket, in a daemon thread, stopped with stop()."""
 
@@ -50,7 +76,8 @@ class WebServer:
         import uvicorn
 
         self.sock = sock
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", loop="asyncio")
+        config = uvicorn.Config(AccessLog(app), log_level="warning", access_log=False, lifespan="off",
+                                loop="asyncio")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name="photofind-web", daemon=True)
 

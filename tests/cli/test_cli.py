@@ -52,7 +52,7 @@ def test_like_json_schema(indexed: Path) -> None:
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert set(data) == {"query", "model", "metric", "higher_is_better", "exact", "query_was_indexed", "matches",
-                         "query_is_text", "parts", "roots"}
+                         "query_is_text", "parts", "roots", "empty_reason"}
     assert data["roots"] == [str(indexed)]
     assert data["query_is_text"] is False
     assert data["parts"] == [{"kind": "image", "value": str(indexed / "photo_0004.jpg"), "weight": 1.0,

@@ -32,3 +32,14 @@ def test_bash_completes_commands_and_options() -> None:
     assert sorted(complete("photofind s")) == ["search", "serve", "service", "status"]
     assert {"--exact-only", "--max-distance", "--loose", "--json"} <= set(complete("photofind dupes --"))
     assert "--metric" in complete("photofind like x.jpg --me")
+
+
+def test_bash_completes_model_names_and_metrics_not_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # files bash would offer instead, were nothing completed
+    (tmp_path / "clip-notes.txt").write_text("")
+    (tmp_path / "l1.jpg").write_text("")
+    assert sorted(complete("photofind like x.jpg -m ''")) == ["clip", "effnet-lite0", "pixel"]
+    assert complete("photofind status --model e") == ["effnet-lite0"]
+    assert complete("photofind index . -m cl") == ["clip"]
+    assert sorted(complete("photofind like x.jpg --metric ''")) == ["corr", "cosine", "l1", "l2"]
+    assert sorted(complete("photofind search dog --metric l")) == ["l1", "l2"]

@@ -14,6 +14,7 @@ import shutil
 import struct
 import subprocess
 import termios
+import threading
 import time
 import unicodedata
 import uuid
@@ -50,9 +51,16 @@ class Tmux:
     def __exit__(self, *exc: object) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30)
 
-    def run(self, argv: list[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> list[str]:
+    def attach(self, term: str) -> "TmuxClient":
+        """A real client attached to the session, on a pseudo-terminal as big as the session, as
+        a terminal whose TERM is `term` would attach it: tmux then knows its client's features."""
+        return TmuxClient(self, term)
+
+    def run(self, argv: list[str], env: dict[str, str], cwd: Path, timeout: float = 120,
+            escapes: bool = False) -> list[str]:
         """Type the command into the shell, wait for it to finish (a sentinel line, polled), and return
-        the screen lines it printed, as tmux shows them, scrollback included."""
+        the screen lines it printed, as tmux shows them, scrollback included; with `escapes`, with
+        their colours and attributes as SGR escape codes (`capture-pane -e`)."""
         script = cwd / f"cmd-{uuid.uuid4().hex[:6]}.sh"
         exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
         script.write_text(f"{exports}cd {shlex.quote(str(cwd))}\nclear\necho __start__\n{shlex.join(argv)}\n"
@@ -63,15 +71,60 @@ class Tmux:
                        timeout, every=0.2)
         except AssertionError:
             pass  # the screen so far is shown by the assertion below
-        lines = self.tmux("capture-pane", "-p", "-t", "t", "-S", "-", "-E", "-").split("\n")
-        starts = [i for i, line in enumerate(lines) if line.startswith("__start__")]
-        ends = [i for i, line in enumerate(lines) if line.startswith("__done__")]
+        lines = self.tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "t", "-S", "-", "-E", "-").split("\n")
+        plain = [SGR.sub("", line) for line in lines]
+        starts = [i for i, line in enumerate(plain) if line.startswith("__start__")]
+        ends = [i for i, line in enumerate(plain) if line.startswith("__done__")]
         assert starts and ends, "the command did not finish in time:\n" + "\n".join(lines)
         assert ends[-1] > starts[-1]
-        status = int(lines[ends[-1]].split()[1])
+        status = int(plain[ends[-1]].split()[1])
         printed = lines[starts[-1] + 1: ends[-1]]
         assert status == 0, "\n".join(printed)
         return [line.rstrip() for line in printed]
+
+
+SGR = re.compile(r"\x1b\[[0-9;:]*m")
+
+
+class TmuxClient:
+    """`tmux attach` on a pseudo-terminal, its output drained by a thread (a full pty would stall
+    it), detached on exit."""
+
+    def __init__(self, tmux: Tmux, term: str) -> None:
+        self.tmux, self.term = tmux, term
+
+    def __enter__(self) -> "TmuxClient":
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", self.tmux.height, self.tmux.width, 0, 0))
+        env = {**os.environ, "TERM": self.term}
+        env.pop("TMUX", None)
+        self.proc = subprocess.Popen(["tmux", "-f", "/dev/null", "-L", self.tmux.socket, "attach", "-t", "t"],
+                                     stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+        os.close(slave)
+        self.master = master
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+        deadline = time.monotonic() + 30
+        while not self.tmux.tmux("list-clients", "-F", "#{client_termname}").strip():
+            assert time.monotonic() < deadline and self.proc.poll() is None, "tmux attach did not attach"
+            time.sleep(0.1)
+        return self
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                if not os.read(self.master, 65536):
+                    return
+            except OSError:
+                return
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        os.close(self.master)
 
 
 @dataclass

@@ -57,7 +57,8 @@ def dupes(
         raise fail("--yes answers --trash's question; add --trash")
     settings = options.load_settings(ctx, **options.model_flags(model))
     answerer = options.client(ctx, settings)
-    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, edits=edits, model=settings.model.name)
+    request = DupesRequest(near=near, max_distance=max_distance, loose=loose, edits=edits,
+                           model=options.requested_model(settings))
     report = answerer.answer(request)
     if keep is not None:
         report = _with_keepers(report, keep)
@@ -108,7 +109,7 @@ def _trash(answerer: "Client", report: "DupesReport", keep: Optional[str], *, ye
             out.print("Nothing moved.")
             return
     request = TrashRequest(groups=tuple(g.to_json() for g in todo.groups), home_trash=str(home),
-                           model=answerer.settings.model.name)
+                           model=options.requested_model(answerer.settings))
     result = answerer.answer(request)
     for path, why in result.skipped:
         err_console.print(f"skipped {path}: {why}", markup=False, highlight=False, soft_wrap=True)

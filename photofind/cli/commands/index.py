@@ -29,5 +29,5 @@ def index(
 
     settings = options.load_settings(ctx, **options.model_flags(model, device), **{"model.batch_size": batch_size})
     roots = options.folders(paths)
-    request = IndexRequest(paths=tuple(map(str, roots)), model=settings.model.name)
+    request = IndexRequest(paths=tuple(map(str, roots)), model=options.requested_model(settings))
     run_index(options.client(ctx, settings, creates=True), request, quiet=quiet)

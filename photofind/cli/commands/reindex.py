@@ -26,4 +26,4 @@ def reindex(
     from photofind.cli.indexing import run_index
 
     settings = options.load_settings(ctx, **options.model_flags(model, device))
-    run_index(options.client(ctx, settings), IndexRequest(full=full, model=settings.model.name), quiet=quiet)
+    run_index(options.client(ctx, settings), IndexRequest(full=full, model=options.requested_model(settings)), quiet=quiet)

@@ -34,7 +34,7 @@ def restore(
 
     settings = options.load_settings(ctx, **options.model_flags(model))
     answerer = options.client(ctx, settings)
-    journal = answerer.answer(JournalRequest(model=settings.model.name))
+    journal = answerer.answer(JournalRequest(model=options.requested_model(settings)))
     if list_:
         _list(journal.operations)
         return
@@ -67,7 +67,7 @@ def restore(
         if reply.strip().lower() not in ("y", "yes"):
             console.print("Nothing restored.")
             return
-    result = answerer.answer(RestoreRequest(operation=op["id"], model=settings.model.name))
+    result = answerer.answer(RestoreRequest(operation=op["id"], model=options.requested_model(settings)))
     for path, why in result.skipped:
         err_console.print(f"skipped {path}: {why}", markup=False, highlight=False, soft_wrap=True)
     for folder in result.folders_made:

@@ -15,7 +15,7 @@ app = options.command_app()
 def serve(
     ctx: typer.Context,
     stop: bool = typer.Option(False, "--stop", help="Stop the running server (watch or serve) instead."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more: one line per request."),
 ) -> None:
     """Own the index and answer every command until idle (server.idle_minutes). The CLI starts
     it in the background when needed; run it by hand only to watch its log."""

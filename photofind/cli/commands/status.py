@@ -26,7 +26,11 @@ def status(
 
     settings = options.load_settings(ctx, **options.model_flags(model))
     answerer = options.client(ctx, settings, start=False)  # status stays light: it never starts a server
-    report = answerer.answer(StatusRequest(model=settings.model.name))
+    report = answerer.answer(StatusRequest(model=options.requested_model(settings)))
+    if report.model_from == "request":
+        from dataclasses import replace
+
+        report = replace(report, model_from=options.model_origin(settings))
     server = answerer.server
     if as_json:
         print(dumps({**report.to_json(), "daemon_pid": answerer.pid}))

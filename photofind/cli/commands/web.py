@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -17,6 +18,9 @@ from photofind.cli.servers import HOST, PORT
 if TYPE_CHECKING:
     from photofind.settings import Settings
 
+# --open where Python's webbrowser finds none: no display, no BROWSER, no console browser.
+NO_BROWSER = "--open: no web browser found on this machine (no display, and BROWSER is not set); open {url} yourself"
+
 app = options.command_app()
 
 
@@ -29,13 +33,14 @@ def web(
     open_browser: bool = typer.Option(False, "--open", help="Open the page in the default browser."),
     model: Optional[str] = options.MODEL,
     device: Optional[str] = options.DEVICE,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log one line per request."),
 ) -> None:
     """Serve a local web page to search, browse and sort your photos. Owns the index and answers
     every command while it runs, unless photofind watch does (then the page asks it)."""
     from photofind.cli.servers import log_to_stderr, take_over_from_serve
 
     settings = options.load_settings(ctx, **options.model_flags(model, device), **{"web.port": port})
-    log_to_stderr(verbose=False)
+    log_to_stderr(verbose)
     take_over_from_serve(settings)
     raise SystemExit(serve_page(settings, host, open_browser))
 
@@ -70,8 +75,8 @@ def serve_page(settings: "Settings", host: str, open_browser: bool = False) -> i
     print(f"photofind web: {url} (answered by {answerer.who}; Ctrl-C stops it)", flush=True)
     stop = threading.Event()
     install_stop_signals(stop, logging.getLogger("photofind.web"))  # exits within GRACE s even if a request hangs
-    if open_browser:
-        webbrowser.open(url)
+    if open_browser and not webbrowser.open(url):
+        print(f"photofind: {NO_BROWSER.format(url=url)}", file=sys.stderr, flush=True)
     while not stop.wait(0.5):
         if not http.thread.is_alive():
             print("photofind: the web server stopped", file=sys.stderr)
@@ -87,6 +92,7 @@ def _open_when_served(settings: "Settings") -> None:
     for _ in range(1200):
         url = page_url(settings.store.data_dir)
         if url:
-            webbrowser.open(url)
+            if not webbrowser.open(url):
+                logging.getLogger("photofind.web").warning(NO_BROWSER.format(url=url))
             return
         time.sleep(0.1)
