@@ -1,3 +1,3 @@
-from photofind.cli.main import main
+from photofind.cli.app import main
 
 main()

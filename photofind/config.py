@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from photofind.errors import ConfigError
-from photofind.settings import Key, Settings, default_config_path
+from photofind.locations import default_config_path
+from photofind.settings import Key, Settings
 
 
 def _sections() -> dict[str, type]:

@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from photofind.store.catalog import Catalog, FileRow
 from photofind.embedders.base import Embedder
@@ -30,6 +30,9 @@ from photofind.media.raw import RAW_EXTRA_MISSING, raw_supported
 from photofind.planning import Plan, plan_changes
 from photofind.scanner import FileStat, PathFilter, raw_twins, scan
 from photofind.store.vectors import VectorStore
+
+if TYPE_CHECKING:
+    from photofind.settings import Settings
 
 # Catalog rows for files whose vectors already exist are committed at least this often,
 # so a long rename-only run keeps its progress if interrupted.
@@ -302,3 +305,16 @@ class Indexer:
                     self.catalog.upsert(rows)
         batch.clear()
         rows.clear()
+
+
+def make_indexer(catalog: Catalog, vectors: VectorStore, embedder: Embedder, settings: "Settings",
+                 **extra: Any) -> Indexer:
+    """The one way a store's indexer is built from the settings (a command answered here, the
+    server's jobs and its watcher): the path filter, batch size, workers and pixel limit, and
+    the hook that deletes a content's thumbnails with its vector. `extra`: the server's write
+    lock, stop event and progress meter."""
+    from photofind.store.thumbnails import collector
+
+    return Indexer(catalog, vectors, embedder, path_filter=PathFilter(settings.extensions, settings.exclude),
+                   batch_size=settings.model.batch_size, workers=settings.index.workers,
+                   max_pixels=settings.index.max_pixels, on_collected=collector(settings.store.cache_dir), **extra)

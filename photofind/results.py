@@ -24,7 +24,7 @@ class Match:
 
 @dataclass(frozen=True)
 class QueryPart:
-    """One term of the query vector (photofind.combined): an image file or words, and its weight.
+    """One term of the query vector (photofind.query.combined): an image file or words, and its weight.
     A negative weight steers away from it (`--not`)."""
 
     kind: str  # "image" (a file), "upload" (a web upload's bytes) or "text"

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from photofind.embedders import MODELS
+from photofind.embedders.table import MODELS
+from photofind.locations import default_cache_dir, default_data_dir
 from photofind.media.formats import DEFAULT_EXTENSIONS
 
 # Hidden folders, and the trash/thumbnail folders NAS boxes and OSes sprinkle into photo trees.
@@ -51,24 +52,6 @@ def _extensions(values: list[str]) -> tuple[str, ...]:
 
 def _dir_or(default: Callable[[], Path]) -> Callable[[str], Path]:
     return lambda value: (Path(value).expanduser() if value else default()).resolve()
-
-
-def default_config_path() -> Path:
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("photofind")) / "config.toml"
-
-
-def default_cache_dir() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("photofind"))
-
-
-def default_data_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("photofind"))
 
 
 @dataclass(frozen=True)

@@ -234,11 +234,11 @@ class Bench:
             self.like_runs(self.query_outside, 1)  # the daemon loads its model once
             sys.path.insert(0, str(HERE.parent))
             from photofind.api.requests import LikeRequest
-            from photofind.ranking import Ranking
-            from photofind.daemon.protocol import DaemonClient
-            from photofind.store.lock import read_owner
+            from photofind.query.ranking import Ranking
+            from photofind.api.client import running_server
 
-            client = DaemonClient(Path(read_owner(self.home / "photofind.lock")["socket"]))
+            client = running_server(self.home)
+            assert client is not None, "the watch daemon is not serving"
             t = []
             for _ in range(r):
                 started = time.perf_counter()
@@ -329,7 +329,7 @@ def main() -> None:
     p.add_argument("--before", default="7c0e0da", help="with --watch-event: the older commit (default: before "
                    "the apply in proportion to the change)")
     p.add_argument("--cli", action="store_true", help="only: whole-command latency of like/status/dupes through a "
-                   "warm server, fast path beside Typer, with python -c pass and the socket (scripts/bench_cli.py)")
+                   "warm server, beside python -c pass and the socket (scripts/bench_cli.py)")
     p.add_argument("--light", action="store_true", help="only: the light install against the torch install: size, "
                    "install time, first run, images/s, start-up (scripts/bench_light.py; extra arguments go to it)")
     args, rest = p.parse_known_args()

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""How long a query command takes, whole, when a server answers it: the fast path (plain click
-from the generated spec) beside the Typer path (PHOTOFIND_FAST_PATH=0), with `python -c pass`
-and the server's socket round trip as the floor, all in one run on one library.
+"""How long a query command takes, whole, when a server answers it (the Typer command line with
+its lazily loaded commands, photofind.cli.app), beside `python -c pass` and the server's socket
+round trip as the floor, all in one run on one library.
 
 The model is a tiny CLIP architecture with random weights, loaded through open_clip's own code
 (no download; `search` needs a text tower): the server's share is milliseconds either way, and
 what is measured is the command around it.
 
-Usage: python scripts/bench_cli.py [--count 200] [--runs 21] [--json]
+Usage: python scripts/bench_cli.py [--count 200] [--runs 21] [--json] [--baseline OTHER/.venv/bin/python]
 (also: python scripts/bench.py --cli)
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -63,12 +64,18 @@ def tiny_clip(folder: Path) -> dict[str, str]:
             "PHOTOFIND_MODEL_CLIP_CONFIG": str(config), "PHOTOFIND_MODEL_CHECKPOINT": str(folder / "tiny.pt")}
 
 
-def wall(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
+def wall(cmd: list[str], env: dict[str, str], runs: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall times of `runs` runs; `cpu` gets each run's CPU time (user + system), which a busy
+    machine inflates far less than the wall time."""
     times = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         times.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if cpu is not None:
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
     return times
@@ -77,10 +84,10 @@ def wall(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
 def round_trips(home: Path, query: Path, model: str, runs: int) -> dict[str, list[float]]:
     """The socket alone, from inside one process: a ping, and the `like` request itself."""
     from photofind.api.requests import LikeRequest, PingRequest
-    from photofind.cli.route import daemon_client
-    from photofind.ranking import Ranking
+    from photofind.api.client import running_server
+    from photofind.query.ranking import Ranking
 
-    client = daemon_client(home)
+    client = running_server(home)
     assert client is not None, "no server is running"
     like = LikeRequest(image=str(query), ranking=Ranking(10, "cosine", False), model=model)
     out: dict[str, list[float]] = {"ping": [], "like": []}
@@ -92,9 +99,12 @@ def round_trips(home: Path, query: Path, model: str, runs: int) -> dict[str, lis
     return out
 
 
-def summary(times: list[float]) -> dict[str, float]:
+def summary(times: list[float], cpu: list[float] | None = None) -> dict[str, float]:
     ordered = sorted(times)
-    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": ordered[int(0.95 * (len(ordered) - 1))] * 1000}
+    out = {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": ordered[int(0.95 * (len(ordered) - 1))] * 1000}
+    if cpu:
+        out["cpu_p50_ms"] = statistics.median(cpu) * 1000
+    return out
 
 
 def main() -> None:
@@ -102,13 +112,15 @@ def main() -> None:
     p.add_argument("--count", type=int, default=200, help="photos in the library (default 200)")
     p.add_argument("--runs", type=int, default=21, help="runs per command (default 21)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--baseline", metavar="PYTHON", help="also time the same commands through another checkout's "
+                   "Python (its venv's python, with its photofind installed), against the same server, "
+                   "interleaved run by run with this one")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="pf-bench-cli-") as tmp:
         home = Path(tmp) / "home"
         env = {**os.environ, "PHOTOFIND_HOME": str(home), "PHOTOFIND_SERVER_AUTOSTART": "true",
                "PHOTOFIND_SERVER_IDLE_MINUTES": "30", "PHOTOFIND_STORE_CACHE_DIR": str(Path(tmp) / "cache"),
                "COLUMNS": "120", **tiny_clip(Path(tmp))}
-        env.pop("PHOTOFIND_FAST_PATH", None)
         # As on a user's machine: Python caches compiled modules (this sandbox sets it off; 25 of
         # photofind's modules compiled from source cost ~15 ms a command).
         env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -119,25 +131,30 @@ def main() -> None:
         try:
             commands = {"like": ["like", str(photos[3]), "-k", "10"], "search": ["search", "a dog on the beach"],
                         "status": ["status"], "dupes": ["dupes"]}
-            rows: dict[str, dict[str, float]] = {"python -c pass": summary(wall([PY, "-c", "pass"], env, args.runs))}
+            cpu: list[float] = []
+            rows: dict[str, dict[str, float]] = {"python -c pass": summary(wall([PY, "-c", "pass"], env, args.runs, cpu), cpu)}
             for name, trips in round_trips(home, photos[3], "clip", args.runs).items():
                 rows[f"socket round trip, {name}"] = summary(trips)
+            pythons = {"": PY, " (baseline)": args.baseline} if args.baseline else {"": PY}
             for name, argv in commands.items():
-                fast = wall([PY, "-m", "photofind", *argv], env, args.runs)
-                slow = wall([PY, "-m", "photofind", *argv], {**env, "PHOTOFIND_FAST_PATH": "0"}, args.runs)
-                rows[f"photofind {name}, fast path"] = summary(fast)
-                rows[f"photofind {name}, Typer"] = summary(slow)
+                times: dict[str, tuple[list[float], list[float]]] = {tag: ([], []) for tag in pythons}
+                for _ in range(args.runs):  # interleaved: both see the same moments of a busy machine
+                    for tag, py in pythons.items():
+                        times[tag][0].extend(wall([py, "-m", "photofind", *argv], env, 1, times[tag][1]))
+                for tag, (w, c) in times.items():
+                    rows[f"photofind {name}{tag}"] = summary(w, c)
         finally:
-            subprocess.run([PY, "-c", "from photofind.cli.route import daemon_client; from pathlib import Path; "
+            subprocess.run([PY, "-c", "from photofind.api.client import running_server; from pathlib import Path; "
                             "from photofind.api.requests import StopRequest; "
-                            f"c = daemon_client(Path({str(home)!r})); c and c.call(StopRequest())"], env=env)
+                            f"c = running_server(Path({str(home)!r})); c and c.call(StopRequest())"], env=env)
     if args.json:
         print(json.dumps(rows, indent=2))
         return
     width = max(map(len, rows))
     print(f"{args.count} photos, tiny CLIP, a warm `photofind serve`; {args.runs} runs each; wall time of the whole command")
     for name, r in rows.items():
-        print(f"{name:<{width}}  p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms")
+        cpu = f"   cpu p50 {r['cpu_p50_ms']:6.1f} ms" if "cpu_p50_ms" in r else ""
+        print(f"{name:<{width}}  p50 {r['p50_ms']:6.1f} ms   p95 {r['p95_ms']:6.1f} ms{cpu}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.images import photo, plain  # noqa: E402  the tests' generators
+from tests.helpers.images import photo, plain  # noqa: E402  the tests' generators
 
 MEASURE = (
     "import resource, runpy, sys\n"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The web page's library view at scale: how long a page of the home page, a deep page of the
 newest photos, the folder list and a folder take through the real app (Starlette TestClient,
-LocalAnswerer, real store), with N catalog rows (default 100,000).
+LocalSession, real store), with N catalog rows (default 100,000).
 
 A small real library is indexed with the `pixel` model, then N rows are added to its catalog
 (10 years x 20 albums, pointing at the real photos' hashes: the catalog is what grows with a
@@ -56,9 +56,9 @@ def main() -> None:
 
     from photofind import config
     from photofind.api.requests import IndexRequest
-    from photofind.cli.route import answer
+    from photofind.api.client import Client
     from photofind.store.catalog import FileRow
-    from photofind.web.answerers import LocalAnswerer
+    from photofind.api.client import LocalSession
     from photofind.web.app import create_app
 
     root = tmp / "Pictures"
@@ -67,9 +67,9 @@ def main() -> None:
     for i in range(20):
         Image.new("RGB", (64, 48), tuple(rng.randrange(256) for _ in range(3))).save(root / "real" / f"{i}.jpg")
     settings = config.load()
-    answer(settings, IndexRequest(paths=(str(root),), model="pixel"))
+    Client(settings).answer(IndexRequest(paths=(str(root),), model="pixel"))
 
-    answerer = LocalAnswerer(settings)
+    answerer = LocalSession(settings)
     catalog = answerer.store.catalog
     hashes = sorted(catalog.referenced_hashes())
     rows = [FileRow(f"{root}/{2015 + i % 10}/album-{i // 10 % 20:03d}/IMG_{i:07d}.jpg", hashes[i % len(hashes)],

@@ -140,7 +140,7 @@ def main() -> None:
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     from bench import photo
-    from tests.fakehub import FakeHub
+    from tests.helpers.fakehub import FakeHub
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="pf-bench-light-"))
     work.mkdir(parents=True, exist_ok=True)

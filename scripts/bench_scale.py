@@ -90,9 +90,9 @@ class Bench:
         self.cli("serve", "--stop", check=False)
 
     def client(self):  # type: ignore[no-untyped-def]
-        from photofind.cli.route import daemon_client
+        from photofind.api.client import running_server
 
-        return daemon_client(self.home)
+        return running_server(self.home)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -115,7 +115,7 @@ def main() -> None:
     args = p.parse_args()
     copies = args.copies or max(10, args.n // 500)
     from photofind.api.requests import LikeRequest
-    from photofind.ranking import Ranking
+    from photofind.query.ranking import Ranking
 
     with tempfile.TemporaryDirectory(prefix="pf-scale-") as tmp:
         work = Path(tmp)

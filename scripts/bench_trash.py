@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.images import save, scene  # noqa: E402
+from tests.helpers.images import save, scene  # noqa: E402
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ same run.
 One synthetic library (photo-like JPEGs, default 48 of 1600x1200 plus one 4000x3000 = 12 MP),
 indexed with the `pixel` model, then:
   1. `photofind watch --web`: the same query by an indexed photo through the daemon's socket
-     (DaemonClient, the request layer's wire) and through HTTP (/api/search JSON and the HTML
+     (photofind.api.client, the request layer's wire) and through HTTP (/api/search JSON and the HTML
      page); a cached thumbnail (200, and 304 on If-None-Match); the first thumbnail of the
      12 MP JPEG (its cache file deleted before each try);
   2. `photofind web` owning the store itself: the same HTTP figures.
@@ -121,7 +121,7 @@ class Bench:
         for _ in range(3):
             client.get(like)  # warm: Chroma's index, the thread pool, the connection
         thumb = f"/thumb/{self.big_hash}/256"
-        from photofind.web.thumbs import thumb_path
+        from photofind.store.thumbnails import thumb_path
 
         cached = thumb_path(self.cache, self.big_hash, 256)
         r = self.results
@@ -140,12 +140,12 @@ class Bench:
     def run(self) -> dict[str, dict[str, float]]:
         self.setup()
         from photofind.api.requests import LikeRequest, LikeStoredRequest
-        from photofind.daemon.protocol import DaemonClient
-        from photofind.store.lock import read_owner
+        from photofind.api.client import running_server
 
         daemon, url = self.start("watch", str(self.lib), "--web")
         try:
-            client = DaemonClient(Path(read_owner(self.home / "photofind.lock")["socket"]))
+            client = running_server(self.home)
+            assert client is not None, "the watch daemon is not serving"
             stored = LikeStoredRequest(hash=self.query_hash, model="pixel")
             for _ in range(3):
                 client.call(stored)

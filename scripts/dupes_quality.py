@@ -35,7 +35,7 @@ from photofind.dupes.candidates import CROP_BITS  # noqa: E402
 from photofind.dupes.plain import PLAIN_RADIUS, layouts  # noqa: E402
 from photofind.dupes.verify import compare  # noqa: E402
 from photofind.media.fingerprint import THUMB, Fingerprint, fingerprint_file, hamming  # noqa: E402
-from tests.images import caption, photo as generated, plain, recolour, replace_region, tone_edit  # noqa: E402
+from tests.helpers.images import caption, photo as generated, plain, recolour, replace_region, tone_edit  # noqa: E402
 
 STAMPS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stamps"  # shipped with the repo
 Edit = Callable[[Image.Image, Image.Image, int], Image.Image]

@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -49,6 +49,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # never touch the machine's own.
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     return home
+
+
+@pytest.fixture(autouse=True)
+def stop_servers_left_running() -> Iterator[None]:
+    """Every photofind server a test starts (tests/helpers/processes.py) is stopped when the test
+    ends, even after a failed assert."""
+    from tests.helpers.processes import stop_all
+
+    yield
+    stop_all()
 
 
 @pytest.fixture(scope="session")
@@ -97,14 +107,14 @@ def precision_at_1(store: Any, embedder: Any, data: Path) -> float:
     from photofind.settings import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
     from photofind.indexer import Indexer
     from photofind.scanner import PathFilter
-    from photofind.ranking import Ranking
-    from photofind.search import like
+    from photofind.query.ranking import Ranking
+    from photofind.query.library import Library
 
     vectors = store.vectors(embedder.id, "cosine")
     Indexer(store.catalog, vectors, embedder, path_filter=PathFilter(DEFAULT_EXTENSIONS, DEFAULT_EXCLUDE),
             batch_size=32, workers=2).index_roots([data / "train"])
     queries = sorted((data / "test").glob("*/*.jpg"))
-    hits = [like(q, store.catalog, vectors, embedder, Ranking(k=1)).matches[0].path.split("/")[-2] == q.parent.name
+    hits = [Library(store.catalog, vectors, embedder).like([q], Ranking(k=1)).matches[0].path.split("/")[-2] == q.parent.name
             for q in queries]
     return float(np.mean(hits))
 

@@ -20,7 +20,7 @@ from photofind.embedders.pixel import PixelEmbedder
 from photofind.errors import ModelUnavailableError, UnknownModelError
 from photofind.store.store import Store
 from tests.conftest import STAMPS, precision_at_1
-from tests.images import scene
+from tests.helpers.images import scene
 
 
 def test_pixel_vector_is_the_normalised_thumbnail() -> None:
@@ -51,6 +51,7 @@ def test_position_mapping_checks_every_shape() -> None:
         map_by_position({"x": torch.ones(2, 3)}, target)
 
 
+@pytest.mark.slow
 def test_effnet_weights_are_the_real_imagenet_ones(effnet) -> None:
     # Pretrained BN statistics are far from their init (mean 0, var 1); random weights are not.
     bn = effnet._model.bn1
@@ -70,6 +71,7 @@ def test_effnet_beats_pixels_on_real_photos(effnet_stamps_p1: float, tmp_path: P
     assert deep - pixel >= 0.30
 
 
+@pytest.mark.slow
 def test_tiny_clip_loads_through_open_clip_from_a_checkpoint(tiny_clip: dict[str, str]) -> None:
     emb = ClipEmbedder(tiny_clip["clip_model"], "", tiny_clip["checkpoint"], tiny_clip["clip_config"], "cpu",
                        runtime="torch")
@@ -100,6 +102,7 @@ def test_clip_unknown_architecture() -> None:
         ClipEmbedder("ViT-Q-99", "x", device="cpu").ensure_loaded()
 
 
+@pytest.mark.slow
 def test_int8_quantised_clip_stays_close_to_fp32(tiny_clip: dict[str, str]) -> None:
     args = (tiny_clip["clip_model"], "", tiny_clip["checkpoint"], tiny_clip["clip_config"], "cpu")
     fp32, int8 = ClipEmbedder(*args, runtime="torch"), ClipEmbedder(*args, quantize=True)

@@ -16,11 +16,11 @@ from photofind.indexer import Indexer
 from photofind.planning import Plan
 from photofind.scanner import FileStat, PathFilter
 from photofind.settings import DEFAULT_EXCLUDE, DEFAULT_EXTENSIONS
-from photofind.ranking import Ranking
-from photofind.search import like
+from photofind.query.ranking import Ranking
+from photofind.query.library import Library
 from photofind.store.store import Store
 from photofind.store.vectors import VectorStore
-from tests.images import library, save, scene
+from tests.helpers.images import library, save, scene
 
 
 class CountingPixel(PixelEmbedder):
@@ -63,7 +63,7 @@ def test_index_then_like_finds_exact_duplicate_first(store: Store, tmp_path: Pat
     report = make_indexer(store, emb).index_roots([root])
     assert (report.embedded, report.reused, report.skipped) == (12, 1, [])
     assert emb.embedded == 12  # the copy shares the original's vector
-    res = like(files[5], store.catalog, store.vectors(emb.id, "cosine"), emb, Ranking(k=3))
+    res = Library(store.catalog, store.vectors(emb.id, "cosine"), emb).like([files[5]], Ranking(k=3))
     assert res.query_was_indexed
     assert res.matches[0].path == str(root / "copy_of_5.jpg")
     assert res.matches[0].score == pytest.approx(1.0, abs=1e-5)
@@ -78,7 +78,7 @@ def test_resized_and_reencoded_copies_rank_first(store: Store, tmp_path: Path) -
     save(original.resize((80, 60)), root / "small.png")
     make_indexer(store, PixelEmbedder()).index_roots([root])
     query = save(original, tmp_path / "query.jpg", quality=40)  # re-encoded hard, not indexed
-    res = like(query, store.catalog, store.vectors("pixel-32", "cosine"), PixelEmbedder(), Ranking(k=3))
+    res = Library(store.catalog, store.vectors("pixel-32", "cosine"), PixelEmbedder()).like([query], Ranking(k=3))
     assert not res.query_was_indexed
     assert {res.matches[0].path, res.matches[1].path} == {str(root / "photo_0007.jpg"), str(root / "small.png")}
 
@@ -156,7 +156,7 @@ def test_exif_rotated_copy_matches_upright_original(store: Store, tmp_path: Path
     exif[0x0112] = 8  # "rotate 270 CW to view"
     query = save(upright.transpose(Image.Transpose.ROTATE_270), tmp_path / "rotated.jpg", exif=exif, quality=92)
     make_indexer(store, PixelEmbedder()).index_roots([root])
-    res = like(query, store.catalog, store.vectors("pixel-32", "cosine"), PixelEmbedder(), Ranking(k=1))
+    res = Library(store.catalog, store.vectors("pixel-32", "cosine"), PixelEmbedder()).like([query], Ranking(k=1))
     assert res.matches[0].path == str(root / "photo_0003.jpg")
     assert res.matches[0].score > 0.99
 
@@ -323,7 +323,7 @@ def test_a_mirror_out_of_step_is_rebuilt_from_chroma(store: Store, tmp_path: Pat
 def test_new_collections_get_photofinds_index_settings_and_old_ones_are_raised_or_rebuilt(
     store: Store, tmp_path: Path
 ) -> None:
-    from photofind.status import collect_status
+    from photofind.status_report import collect_status
     from photofind.store.hnsw import HNSW
 
     root = tmp_path / "photos"

@@ -22,7 +22,9 @@ from photofind.embedders.onnx_export import MIN_COSINE, SIDECAR
 from photofind.embedders.preprocess import Preprocess, from_torchvision
 from photofind.errors import ModelUnavailableError
 from tests.conftest import REPO, STAMPS
-from tests.images import scene
+from tests.helpers.images import scene
+
+pytestmark = pytest.mark.slow  # exports models through torch and runs ONNX Runtime
 
 TEXTS = ["a dog on the beach", "a red car at night", "Ünïcödé café", "word " * 100]
 
@@ -212,7 +214,7 @@ def test_an_unusable_cache_falls_back_to_torch_with_one_line(
 
 
 def test_a_read_only_cache_dir_still_indexes_on_torch(tiny_clip_env: dict[str, str], tmp_path: Path) -> None:
-    from tests.images import library
+    from tests.helpers.images import library
 
     cache = Path(os.environ["PHOTOFIND_STORE_CACHE_DIR"])
     cache.mkdir(parents=True)

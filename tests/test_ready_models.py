@@ -22,7 +22,7 @@ import pytest
 
 from photofind.embedders.clip import ClipEmbedder
 from photofind.errors import ModelUnavailableError
-from tests.fakehub import FakeHub, refused_url
+from tests.helpers.fakehub import FakeHub, refused_url
 from tests.immich_layout import export_immich_repo
 
 open_clip = pytest.importorskip("open_clip")
@@ -229,7 +229,7 @@ def test_a_read_only_cache_is_one_line(tiny_files: dict[str, bytes], tmp_path: P
     cache = tmp_path / "hf" / "hub"
     cache.mkdir(parents=True)
     library = tmp_path / "photos"
-    from tests.images import library as make_library
+    from tests.helpers.images import library as make_library
 
     make_library(library, 1)
     env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
@@ -330,7 +330,7 @@ def test_first_index_downloads_with_a_bar_then_runs_offline(tiny_files: dict[str
                                                             multilingual_files: dict[str, bytes],
                                                             tmp_path: Path, isolated_home: Path) -> None:
     from tests.e2e.test_first_run import ANSI, in_terminal
-    from tests.images import library
+    from tests.helpers.images import library
 
     library(tmp_path / "photos", 3)
     server = FakeHub({**tiny_files, **multilingual_files}, piece=1 << 14, pause=0.05)

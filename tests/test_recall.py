@@ -4,6 +4,8 @@ measures the same at 10k-100k for the README)."""
 
 from __future__ import annotations
 
+import pytest
+
 import sys
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from photofind.store.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from bench_recall import dataset, exact_top  # noqa: E402  (the bench's generator, not a copy)
+
+pytestmark = pytest.mark.slow  # builds a 5,000-vector HNSW index
 
 
 def test_recall_at_10_against_an_exact_scan(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from photofind.trash.report import JournalReport, RestoreReport, TrashReport
 if TYPE_CHECKING:  # the indexer (numpy, PIL) is imported where a job needs it
     from photofind.indexer import Indexer
     from photofind.library import LibraryPage
+    from photofind.query.library import Library
 
 
 @dataclass(frozen=True)
@@ -73,36 +74,33 @@ class Context:
     def embedder(self, requested: str | None) -> Embedder:
         return self.models.get(self.model_name(requested))
 
+    def library(self, model: str | None) -> "Library":
+        """The photos as `model` sees them (None: the library's own model), through this thread's catalog."""
+        from photofind.query.library import Library
+
+        embedder = self.embedder(model)
+        return Library(self.catalog, self.vectors(embedder), embedder, self.settings.index.max_pixels)
+
 
 def _like(r: LikeRequest, ctx: Context) -> QueryResult:
-    from photofind.search import like
+    from photofind.query.weighted import WeightedImage
 
-    embedder = ctx.embedder(r.model)
-    return like(Path(r.image), ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
-                max_pixels=ctx.settings.index.max_pixels, weight=r.weight,
-                examples=[(Path(e.path), e.weight) for e in r.examples])
+    return ctx.library(r.model).like([WeightedImage(r.image, r.weight), *r.examples], r.ranking)
 
 
 def _like_stored(r: LikeStoredRequest, ctx: Context) -> QueryResult:
-    from photofind.search import like_stored
-
-    embedder = ctx.embedder(r.model)
-    return like_stored(r.hash, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking)
+    return ctx.library(r.model).like_stored(r.hash, r.ranking)
 
 
 def _like_upload(r: LikeUploadRequest, ctx: Context) -> QueryResult:
     import base64
     import binascii
 
-    from photofind.search import like_upload
-
     try:
         data = base64.b64decode(r.data, validate=True)
     except (binascii.Error, ValueError):
         raise InputError("the uploaded image is not valid base64") from None
-    embedder = ctx.embedder(r.model)
-    return like_upload(data, r.name, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
-                       max_pixels=ctx.settings.index.max_pixels)
+    return ctx.library(r.model).like_upload(data, r.name, r.ranking)
 
 
 def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
@@ -119,7 +117,7 @@ def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
         return info
     from dataclasses import replace
 
-    from photofind.search import taken_date
+    from photofind.query.matches import taken_date
 
     stored = ctx.vectors(ctx.embedder(r.model)).get([r.hash])
     meta = stored[r.hash][1] if r.hash in stored else {}
@@ -140,16 +138,11 @@ def _activity(r: ActivityRequest, ctx: Context) -> Activity:
 
 
 def _search(r: SearchRequest, ctx: Context) -> QueryResult:
-    from photofind.search import search_text
-
     from photofind.embedders.weights import OFFLINE_MODEL
     from photofind.errors import ModelUnavailableError
 
-    embedder = ctx.embedder(r.model)
     try:
-        return search_text(r.text, ctx.catalog, ctx.vectors(embedder), embedder, r.ranking,
-                           examples=[(Path(e.path), e.weight) for e in r.examples],
-                           max_pixels=ctx.settings.index.max_pixels)
+        return ctx.library(r.model).search_text(r.text, r.ranking, r.examples)
     except ModelUnavailableError as exc:  # the offline model has no text tower: not a way out here
         raise ModelUnavailableError(str(exc).replace(OFFLINE_MODEL, "")) from None
 
@@ -177,7 +170,7 @@ def _dupes(r: DupesRequest, ctx: Context) -> DupesReport:
 
 
 def _status(r: StatusRequest, ctx: Context) -> StatusReport:
-    from photofind.status import collect_status
+    from photofind.status_report import collect_status
 
     embedder = ctx.embedder(r.model)
     report = collect_status(ctx.catalog, lambda: ctx.store.client, ctx.store.data_dir, embedder.id,
@@ -210,16 +203,10 @@ def _indexer(ctx: Context, model: str | None) -> "Indexer":
     model = ctx.model_name(model)  # None: the library's own
     if ctx.indexer_for is not None:
         return ctx.indexer_for(model)
-    from photofind.indexer import Indexer
-    from photofind.scanner import PathFilter
-    from photofind.web.thumbs import collector
+    from photofind.indexer import make_indexer
 
     embedder = ctx.models.get(model)
-    s = ctx.settings
-    return Indexer(ctx.store.catalog, ctx.vectors(embedder), embedder,
-                   path_filter=PathFilter(s.extensions, s.exclude), batch_size=s.model.batch_size,
-                   workers=s.index.workers, max_pixels=s.index.max_pixels,
-                   on_collected=collector(s.store.cache_dir))
+    return make_indexer(ctx.store.catalog, ctx.vectors(embedder), embedder, ctx.settings)
 
 
 def _release(ctx: Context, model: str | None, hashes: set[str]) -> None:

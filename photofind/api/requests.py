@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from photofind.errors import PhotofindError
-from photofind.ranking import Ranking
+from photofind.query.ranking import Ranking
+from photofind.query.weighted import WeightedImage
 from photofind.dupes import MAX_DISTANCE
 from photofind.dupes.report import DupesReport
 from photofind.library import FOLDERS_PAGE, PHOTOS_PAGE, LibraryPage
@@ -22,24 +23,8 @@ from photofind.trash.report import GroupMove, JournalReport, RestoreReport, Tras
 VERBS: dict[str, type["Request"]] = {}
 
 
-@dataclass(frozen=True)
-class Example:
-    """One more image in a combined query (photofind.combined): its absolute path and weight;
-    a negative weight steers away from it (`--not`)."""
-
-    path: str
-    weight: float = 1.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "weight": self.weight}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Example":
-        return cls(str(data["path"]), float(data.get("weight", 1.0)))
-
-
 def _encode(value: Any) -> Any:
-    if isinstance(value, (Ranking, Example)):
+    if isinstance(value, (Ranking, WeightedImage)):
         return value.to_json()
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
@@ -76,8 +61,8 @@ class Request:
                 value = data[f.name]
                 if f.type in ("Ranking", Ranking):
                     value = Ranking.from_json(value or {})
-                elif f.type == "tuple[Example, ...]":
-                    value = tuple(Example.from_json(e) for e in value)
+                elif f.type == "tuple[WeightedImage, ...]":
+                    value = tuple(WeightedImage.from_json(e) for e in value)
                 elif isinstance(value, list):
                     value = tuple(value)
                 args[f.name] = value
@@ -111,7 +96,7 @@ class LikeRequest(RankedRequest):
     verb: ClassVar[str] = "like"
     image: str  # absolute: the daemon has another working directory
     weight: float = 1.0
-    examples: tuple[Example, ...] = ()  # more images; negative weights: --not
+    examples: tuple[WeightedImage, ...] = ()  # more images; negative weights: --not
 
 
 @verb
@@ -144,7 +129,7 @@ class SearchRequest(RankedRequest):
 
     verb: ClassVar[str] = "search"
     text: str
-    examples: tuple[Example, ...] = ()
+    examples: tuple[WeightedImage, ...] = ()
 
 
 @verb

@@ -1,19 +1,68 @@
-"""The `photofind` command. Each verb lives in its own module; this file only wires them."""
+"""The `photofind` command: the root options, and the table of commands.
+
+Each command is one module in photofind/cli/commands/ holding its Typer declaration and its
+body. The root group loads a command's module only when that command runs (click's lazy-loading
+group pattern), so `photofind like` through a warm server imports `like` alone, not `web`,
+`eval` or `watch` with what they pull in. Adding a command: its module, and one line in COMMANDS.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from photofind import __version__
-from photofind.cli import (dupes_cmd, eval_cmd, index_cmd, like_cmd, models_cmd, restore_cmd, service_cmd, status_cmd,
-                           watch_cmd, web_cmd)
-from photofind.cli.common import GlobalOptions, show_core_warnings
+
+# name -> module under photofind.cli.commands, in the order `photofind --help` lists them
+COMMANDS = {
+    "index": "index",
+    "reindex": "reindex",
+    "like": "like",
+    "search": "search",
+    "dupes": "dupes",
+    "restore": "restore",
+    "status": "status",
+    "models": "models",
+    "watch": "watch",
+    "web": "web",
+    "serve": "serve",
+    "eval": "eval",
+    "service": "service",
+}
+
+
+class LazyGroup(TyperGroup):
+    """Commands built from their module on first use (click's documented lazy group)."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        from photofind.cli.plain_values import install
+
+        install(self, ctx)  # the root options too
+        return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: typer.Context, name: str) -> Any:
+        if name not in COMMANDS:
+            return None
+        # __import__, not importlib.import_module: the same import, and -X importtime shows it
+        module = __import__(f"photofind.cli.commands.{COMMANDS[name]}", fromlist=["app"])
+        command = typer.main.get_command(module.app)
+        command.name = name
+        from photofind.cli.plain_values import install
+
+        install(command, ctx)  # plain values without importing pydantic (see that module)
+        return command
+
 
 app = typer.Typer(
     name="photofind",
+    cls=LazyGroup,
     help="Search your photo folders by example image.",
     no_args_is_help=True,
     add_completion=True,
@@ -39,25 +88,17 @@ def root(
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     no_server: bool = typer.Option(
-        False, "--no-server", help="Run in this process; never start or use a background server (server.autostart)."
+        False, "--no-server", help="Run in this process; never start or use a background server."
     ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
+    from photofind.cli.console import show_core_warnings
+    from photofind.cli.options import GlobalOptions
+
     ctx.obj = GlobalOptions(config_file, data_dir, debug, no_server)
     show_core_warnings()
 
 
-app.command("index")(index_cmd.index)
-app.command("reindex")(index_cmd.reindex)
-app.command("like")(like_cmd.like)
-app.command("search")(like_cmd.search)
-app.command("status")(status_cmd.status)
-app.command("models")(models_cmd.models)
-app.command("dupes")(dupes_cmd.dupes)
-app.command("restore")(restore_cmd.restore)
-app.command("eval")(eval_cmd.eval_)
-app.command("watch")(watch_cmd.watch)
-app.command("web")(web_cmd.web)
-app.command("serve")(watch_cmd.serve)
-app.add_typer(service_cmd.app, name="service")
-
+def main(*args: Any, **kwargs: Any) -> Any:
+    """The entry point (`photofind`, `python -m photofind`)."""
+    return app(*args, **kwargs)

@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from photofind.cli.common import err_console
+from photofind.cli.console import err_console
 
 if TYPE_CHECKING:  # the indexer pulls in numpy; the bar only needs the types
     from photofind.results import DownloadProgress, Progress

@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from photofind.cli.common import console, err_console
+from photofind.cli.console import console, err_console
 from photofind.cli.paths import PathCell, path_cells, path_header, tilde
 from photofind.results import QueryResult, StatusReport
 

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from photofind.errors import InputError
+from photofind.query.weighted import WeightedImage
 
 WEIGHT_LIKE = re.compile(r"([-+]?[\d.]*\d[\d.]*):(.*)", re.DOTALL)
 PLAIN = re.compile(r"\d+(\.\d+)?|\.\d+")
@@ -22,11 +23,11 @@ def absolute(path: str) -> Path:
     return Path(path).expanduser().resolve()  # the server has another working directory
 
 
-def parse_weighted(arg: str, sign: int = 1) -> tuple[Path, float]:
-    """(absolute path, weight) of `[N:]IMAGE`; `sign` -1 for --not (the weight is subtracted)."""
+def parse_weighted(arg: str, sign: int = 1) -> WeightedImage:
+    """The absolute path and weight of `[N:]IMAGE`; `sign` -1 for --not (the weight is subtracted)."""
     m = WEIGHT_LIKE.fullmatch(arg)
     if m is None:
-        return absolute(arg), float(sign)
+        return WeightedImage(str(absolute(arg)), float(sign))
     number, rest = m.groups()
     if not PLAIN.fullmatch(number) or float(number) == 0:
         raise InputError(f"bad weight {number} in {arg}: a weight is a number above 0, as in 2:IMAGE or 0.5:IMAGE"
@@ -41,4 +42,4 @@ def parse_weighted(arg: str, sign: int = 1) -> tuple[Path, float]:
                              f"write ./{arg} for the file, or {number}:./{rest} for the weight")
         raise InputError(f"{path} does not exist ({arg} reads as weight {number} of {rest}; "
                          f"for the file named {arg}, write ./{arg})")
-    return path, sign * float(number)
+    return WeightedImage(str(path), sign * float(number))

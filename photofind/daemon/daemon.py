@@ -24,17 +24,16 @@ from photofind.api.requests import DupesRequest, IndexRequest, PingRequest, Requ
 from photofind.settings import Settings
 from photofind.daemon.activity import ActivityMeter
 from photofind.daemon.follower import Follower
-from photofind.daemon.protocol import socket_path
+from photofind.api.protocol import socket_path
+from photofind.daemon.socket_server import Emit, SocketServer
 from photofind.daemon.stopping import GRACE, install_stop_signals
-from photofind.daemon.server import Emit, SocketServer
 from photofind.embedders import Models
 from photofind.errors import InputError, PhotofindError
-from photofind.indexer import Indexer
+from photofind.indexer import Indexer, make_indexer
 from photofind.results import DownloadProgress, IndexReport, Progress, progress_to_json
 from photofind.scanner import PathFilter
 from photofind.store.catalog import Catalog
 from photofind.store.store import CATALOG_NAME, Store
-from photofind.web.thumbs import collector
 
 log = logging.getLogger("photofind.daemon")
 
@@ -123,7 +122,7 @@ class Daemon:
 
     def _start_web(self) -> Any:
         """The web page, answered by this server's own dispatch (queries under its lock)."""
-        from photofind.web.run import start_web
+        from photofind.web.http_server import start_web
 
         def answer(request: Request) -> Any:
             return request.decode(self.dispatch(request, lambda _: None, threading.Event()))
@@ -153,12 +152,9 @@ class Daemon:
         """One indexer per model (None: the watched one), sharing the write lock and the stop event."""
         embedder = self.models.get(name or self.watched_model())
         if embedder.id not in self.indexers:
-            index = self.settings.index
-            self.indexers[embedder.id] = Indexer(
-                self.store.catalog, self.store.vectors(embedder.id, index.space), embedder,
-                path_filter=self.path_filter, batch_size=self.settings.model.batch_size, workers=index.workers,
-                max_pixels=index.max_pixels, write_lock=self.lock, stop=self.stop,
-                on_progress=self.activity.update, on_collected=collector(self.settings.store.cache_dir),
+            self.indexers[embedder.id] = make_indexer(
+                self.store.catalog, self.store.vectors(embedder.id, self.settings.index.space), embedder,
+                self.settings, write_lock=self.lock, stop=self.stop, on_progress=self.activity.update,
             )
         return self.indexers[embedder.id]
 

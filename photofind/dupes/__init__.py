@@ -8,15 +8,15 @@
   thumbnails agrees (local, verify.py);
 - loose (opt-in): the global pHash test alone, "visually similar".
 
-This module holds the defaults and is cheap to import (the CLI reads them for its --help);
-the work is in find.py, loaded on first use.
+This module is cheap to import (the CLI reads the defaults, defaults.py, for its --help); the
+work is in find.py, loaded on first use.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-MAX_DISTANCE = 8  # pHash bits of 64; measured (docs/dupes.md): resize, re-encode, rotation 0-4, tone edits 0-8 (crops, which move it further, pair through the inner pHash)
+from photofind.dupes.defaults import MAX_DISTANCE
 
 __all__ = ["MAX_DISTANCE", "MAX_TILE_DIFF", "DupesReport", "Group", "Member", "find_dupes"]
 

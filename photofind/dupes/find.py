@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from photofind.dupes import MAX_DISTANCE
+from photofind.dupes.defaults import MAX_DISTANCE
 from photofind.dupes import candidates as cand
 from photofind.dupes.plain import layouts, plain_pairs
 from photofind.dupes.report import DupesReport, Group, Member, keeper

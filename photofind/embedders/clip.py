@@ -132,7 +132,7 @@ class ClipEmbedder(OnnxPath, Embedder):
 
     # -- ONNX Runtime -------------------------------------------------------------------------
     def _load_onnx(self) -> bool:
-        from photofind.settings import default_cache_dir
+        from photofind.locations import default_cache_dir
         from photofind.embedders.onnx_export import bundle_dir
         from photofind.embedders.preprocess import Preprocess
 

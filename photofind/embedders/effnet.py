@@ -89,7 +89,7 @@ class EffnetLite0Embedder(OnnxPath, Embedder):
     def _load(self) -> None:
         _need_offline_extra()  # one line, before the ONNX path would log a fallback first
         if self.runtime == "onnx":
-            from photofind.settings import default_cache_dir
+            from photofind.locations import default_cache_dir
             from photofind.embedders.onnx_export import bundle_dir
 
             cache = self.cache_dir or default_cache_dir()

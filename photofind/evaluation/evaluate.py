@@ -22,11 +22,11 @@ from photofind.media.images import open_image
 from photofind.private import private_dir, private_files
 from photofind.indexer import Indexer
 from photofind.results import Progress
-from photofind.distances import CHROMA_METRICS, METRICS, chunked, exact_top_k
+from photofind.query.distances import CHROMA_METRICS, METRICS, chunked, exact_top_k
 from photofind.evaluation.quality import average_precision_at, precision_at, recall
 from photofind.scanner import PathFilter, scan
 from photofind.results import Match
-from photofind.search import expand_hits, ranked_hashes
+from photofind.query.matches import expand_hits, ranked_hashes
 from photofind.store.store import Store
 
 MAP_AT = 10

@@ -23,7 +23,7 @@ from PIL import Image
 
 from photofind.errors import ImageTooLargeError, NotAnImageError
 from photofind.media.files import check_regular
-from photofind.media.images import ImageInfo, decode_picture, to_rgb
+from photofind.media.pillow import ImageInfo, decode_picture, to_rgb
 
 # The reason a RAW file is skipped without the extra: `status` groups skipped files by reason.
 RAW_EXTRA_MISSING = "RAW photo: install photofind[raw] to read it"

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
@@ -22,6 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from photofind.api.requests import Request as AnyRequest
 from photofind.api.requests import (
     ActivityRequest,
     BrowseRequest,
@@ -39,13 +40,15 @@ from photofind.settings import Settings
 from photofind.embedders import model_spec, text_models
 from photofind.errors import InputError, PhotofindError
 from photofind.results import PhotoInfo, QueryResult
-from photofind.web.answerers import Answer
 from photofind.web.forms import K_DEFAULT, K_MAX, Query, UploadTooLarge, read_form, status_for
 from photofind.web.security import CsrfGuard, HostCheck, is_servable, servable_copy
-from photofind.web.thumbs import SIZES, ThumbCache
+from photofind.store.thumbnails import SIZES, ThumbCache
 from photofind.web.views import Views
 
 HERE = Path(__file__).parent
+# Who answers the page's requests: a photofind.api.client.Client or LocalSession, or the
+# server's own dispatch when the page is served by the process that owns the store.
+Answer = Callable[[AnyRequest], Any]
 HASH = re.compile(r"[0-9a-f]{64}")
 HOME_PHOTOS = 12  # two rows of the newest on the home page; "more" pages through them all
 LIBRARY_PAGE = 48

@@ -15,8 +15,8 @@ from photofind.errors import (
     PhotofindError,
     StoreBusyError,
 )
-from photofind.filters import Filters
-from photofind.ranking import Ranking
+from photofind.query.filters import Filters
+from photofind.query.ranking import Ranking
 
 K_DEFAULT = 24  # one screen of thumbnails; "more" adds as many again
 K_MAX = 1000

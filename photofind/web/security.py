@@ -19,7 +19,27 @@ from urllib.parse import urlsplit
 
 from photofind.media.files import NotRegularFileError, check_regular
 from photofind.results import PhotoInfo
-from photofind.web.serve import WILDCARDS
+
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str) -> str | None:
+    """Said whenever the page is reachable from other machines."""
+    if is_loopback(host):
+        return None
+    where = "every network this machine is on" if host in WILDCARDS else f"the network of {host}"
+    return (f"warning: serving on {host or '*'}: anyone on {where} can see your photos "
+            "(photofind web has no login); use --host 127.0.0.1 to keep them to this machine")
+
 
 LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

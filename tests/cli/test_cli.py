@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from photofind.cli.app import app
 from photofind.store.lock import StoreLock
-from tests.images import library, save, scene
+from tests.helpers.images import library, save, scene
 
 runner = CliRunner()
 
@@ -163,6 +163,7 @@ def test_error_reindex_with_nothing_indexed() -> None:
     expect_error(["reindex", "-m", "pixel"], "no folders are indexed yet")
 
 
+@pytest.mark.slow
 def test_error_offline_clip_download(tmp_path: Path) -> None:
     root = tmp_path / "p"
     library(root, 2)

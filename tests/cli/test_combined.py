@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from photofind.cli.app import app
 from photofind.store.store import Store
-from tests.images import library, save, scene
+from tests.helpers.images import library, save, scene
 
 runner = CliRunner()
 HIGHER = {"cosine": True, "corr": True, "l1": False, "l2": False}
@@ -170,6 +170,7 @@ def test_bad_weights_and_missing_files_are_one_line(photos: dict[str, Path], tmp
         photos["p1"].parent / "2:photo_0001.jpg")
 
 
+@pytest.mark.slow
 def test_words_and_a_photo_together(tmp_path: Path, isolated_home: Path, tiny_clip_env: dict[str, str]) -> None:
     files = {f"p{i}": f for i, f in enumerate(library(tmp_path / "photos", 8))}
     res = runner.invoke(app, ["--no-server", "index", str(tmp_path / "photos"), "-q"])
@@ -193,6 +194,7 @@ def test_words_with_a_photo_need_a_text_tower(photos: dict[str, Path]) -> None:
     assert "has no text tower" in line and "clip" in line
 
 
+@pytest.mark.slow
 def test_paths_through_a_pipe_are_the_ranking_one_a_line(photos: dict[str, Path], isolated_home: Path) -> None:
     """A real process writing into a pipe: stdout is exactly the paths, best first, and xargs
     -d '\\n' hands each one (spaces, colons and all) to another program."""

@@ -13,8 +13,8 @@ import pytest
 
 PHOTOFIND = Path(sys.executable).with_name("photofind")  # the console script pip installed
 
-pytestmark = pytest.mark.skipif(not PHOTOFIND.exists() or not shutil.which("bash"),
-                                reason="needs the installed photofind script and bash")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not PHOTOFIND.exists() or not shutil.which("bash"),
+                                reason="needs the installed photofind script and bash")]
 
 
 def complete(words: str) -> list[str]:
@@ -38,8 +38,8 @@ def test_bash_completes_model_names_and_metrics_not_files(tmp_path: Path, monkey
     monkeypatch.chdir(tmp_path)  # files bash would offer instead, were nothing completed
     (tmp_path / "clip-notes.txt").write_text("")
     (tmp_path / "l1.jpg").write_text("")
-    assert sorted(complete("photofind like x.jpg -m ''")) == ["clip", "effnet-lite0", "pixel"]
+    assert sorted(complete("photofind like x.jpg -m ''")) == ["clip", "clip-multilingual", "effnet-lite0", "pixel"]
     assert complete("photofind status --model e") == ["effnet-lite0"]
-    assert complete("photofind index . -m cl") == ["clip"]
+    assert sorted(complete("photofind index . -m cl")) == ["clip", "clip-multilingual"]
     assert sorted(complete("photofind like x.jpg --metric ''")) == ["corr", "cosine", "l1", "l2"]
     assert sorted(complete("photofind search dog --metric l")) == ["l1", "l2"]

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from photofind.cli.app import app
 from tests.conftest import STAMPS
-from tests.images import library, photo, replace_region, save, scene
+from tests.helpers.images import library, photo, replace_region, save, scene
 
 runner = CliRunner()
 SHAPES = [(25, 30), (60, 60), (80, 25)]

@@ -6,6 +6,8 @@ minutes); 8-d vectors stand in for pixel-32's 3,072, which Chroma reads and quer
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from photofind.cli.app import app
 from photofind.media.fingerprint import COLOUR, THUMB, Fingerprint
 from photofind.store.catalog import FileRow
 from photofind.store.store import Store
+
+pytestmark = pytest.mark.slow  # 33,500 vectors
 
 N = 33_500
 

@@ -21,7 +21,7 @@ import sqlite3
 
 from photofind.cli.app import app
 from photofind.dupes.report import DupesReport
-from tests.images import caption, photo, plain, recolour, replace_region, save, tone_edit
+from tests.helpers.images import caption, photo, plain, recolour, replace_region, save, tone_edit
 
 runner = CliRunner()
 

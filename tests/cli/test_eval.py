@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from photofind.cli.app import app
 from tests.conftest import STAMPS
-from tests.images import library, save, scene
+from tests.helpers.images import library, save, scene
 
 runner = CliRunner()
 
@@ -111,6 +111,7 @@ def test_eval_malformed_layouts(tmp_path: Path, train, test, needle: str) -> Non
     assert res.exit_code == 2 and needle in res.stderr, res.output
 
 
+@pytest.mark.slow
 def test_eval_grid_dir_and_unavailable_model_row(tmp_path: Path) -> None:
     root = make_layout(tmp_path / "data", {"a": 3, "b": 3}, {"a": 1, "b": 1})
     data = run_eval(str(root), "--embedders", "pixel,clip", "--metrics", "cosine,l1", "-k", "1,2",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.images import library
+from tests.helpers.images import library
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable

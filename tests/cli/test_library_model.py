@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 
 from photofind.store.lock import StoreLock, read_owner
-from tests.images import library
+from tests.helpers.images import library
 
 PY = sys.executable
 
@@ -82,8 +82,8 @@ def test_the_most_recently_indexed_model_answers(tmp_path: Path, env: dict[str, 
 def test_watch_goes_on_with_the_library_model(tmp_path: Path, env: dict[str, str], isolated_home: Path) -> None:
     if env["PHOTOFIND_SERVER_AUTOSTART"] == "true":
         pytest.skip("watch is the server itself")
-    from tests.images import save, scene
-    from tests.waiting import catalog_rows, wait_until
+    from tests.helpers.images import save, scene
+    from tests.helpers.waiting import catalog_rows, wait_until
 
     root = tmp_path / "photos"
     library(root, 3)
@@ -109,7 +109,7 @@ def test_the_web_page_uses_the_library_model(tmp_path: Path, env: dict[str, str]
     import re
     import urllib.request
 
-    from tests.waiting import wait_until
+    from tests.helpers.waiting import wait_until
 
     library(tmp_path / "photos", 3)
     assert cli(env, "index", str(tmp_path / "photos"), "-m", "pixel").returncode == 0

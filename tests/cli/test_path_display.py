@@ -1,7 +1,7 @@
 """Paths in the `like`, `dupes` and `status` tables: one line each at any width, shown within
 their root or under `~`, elided in the middle with the file name kept, linked (OSC 8) to the full
 path, which `--json` keeps too. Rendered by real Rich consoles of 80 and 130 columns and by the
-real CLI on a pseudo-terminal, both replayed on tests/terminals.py's screen model."""
+real CLI on a pseudo-terminal, both replayed on tests/helpers/terminals.py's screen model."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from photofind.cli.paths import elide
 from photofind.dupes.report import DupesReport, Group, Member
 from photofind.results import Match, QueryResult, StatusReport
 from tests.conftest import REPO
-from tests.images import library
-from tests.terminals import Screen, run_in_pty
+from tests.helpers.images import library
+from tests.helpers.terminals import Screen, run_in_pty
 
 LONG = "2023 summer holidays on the north sea coast"
 
@@ -162,6 +162,7 @@ def two_roots(home: Path) -> dict:
     return {"env": env, "files": files, "copy": copy}
 
 
+@pytest.mark.slow
 def test_cli_tables_in_a_real_terminal(two_roots: dict) -> None:
     env, files = two_roots["env"], two_roots["files"]
     res = subprocess.run(_photofind("like", "-m", "pixel", "-k", "3", "--json", str(files[3])), env=env,

@@ -17,8 +17,8 @@ from typing import Iterator
 import pytest
 
 from photofind.store.lock import StoreLock, read_owner
-from tests.images import library
-from tests.waiting import wait_until
+from tests.helpers.images import library
+from tests.helpers.waiting import wait_until
 
 PY = sys.executable
 REPO = Path(__file__).resolve().parents[2]

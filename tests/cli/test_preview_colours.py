@@ -13,7 +13,7 @@ import shutil
 import pytest
 
 from tests.cli.test_preview_layout import _like, library  # noqa: F401  (a fixture)
-from tests.terminals import Tmux
+from tests.helpers.terminals import Tmux
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 TRUE = re.compile(r"\x1b\[[0-9;]*[34]8;2;\d+;\d+;\d+")

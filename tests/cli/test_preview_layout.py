@@ -4,7 +4,7 @@ each caption on the line right under its own image, no staircase.
 Half-blocks are checked on the screen tmux shows (`capture-pane`), at 80 and 130 columns. tmux
 3.3 draws neither Sixel nor Kitty graphics, so those two are checked on the byte stream the CLI
 writes to a pseudo-terminal that answers the terminal queries as such a terminal would: the
-stream is replayed on a small screen model (tests/terminals.py) that tracks where each Sixel image
+stream is replayed on a small screen model (tests/helpers/terminals.py) that tracks where each Sixel image
 starts and how many pixels it covers, and where each Kitty placeholder cell (which names its own
 row and column in the image) lands. What no test here sees is the pixels a real terminal paints.
 """
@@ -24,8 +24,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.images import save, scene
-from tests.terminals import KITTY_PLACEHOLDER, Screen, Tmux, run_in_pty
+from tests.helpers.images import save, scene
+from tests.helpers.terminals import KITTY_PLACEHOLDER, Screen, Tmux, run_in_pty
+
+pytestmark = pytest.mark.slow  # real terminals (tmux, ptys)
 
 K = 6
 # Shapes a photo library has: landscape, portrait, square, wide, a panorama.

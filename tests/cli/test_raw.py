@@ -1,5 +1,5 @@
 """RAW photos through the real `photofind` command in subprocesses, on real DNG files
-(tests/raw_files.py) decoded by the real LibRaw."""
+(tests/helpers/raw_files.py) decoded by the real LibRaw."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 
 from photofind.media.raw import RAW_EXTRA_MISSING
 from photofind.scanner import RAW_TWIN
-from tests.images import library, photo, save
-from tests.raw_files import write_dng
+from tests.helpers.images import library, photo, save
+from tests.helpers.raw_files import write_dng
 
 pytest.importorskip("rawpy", reason="the raw extra (rawpy) is part of the test dependencies")
 pytestmark = pytest.mark.slow
@@ -110,7 +110,8 @@ def test_without_the_extra_raw_files_are_skipped_saying_so_and_read_once_it_is_i
 def test_the_watcher_applies_the_twin_rule_as_the_jpeg_comes_and_goes(tmp_path: Path, isolated_home: Path) -> None:
     """A running `photofind watch`: a JPEG saved beside an indexed RAW file turns the RAW file
     into a skipped twin (its vector collected); deleting the JPEG brings the RAW file back."""
-    from tests.e2e.test_watch import Watch, wait_until
+    from tests.helpers.processes import Watch
+    from tests.helpers.waiting import wait_until
 
     root = tmp_path / "photos"
     write_dng(root / "IMG_1.dng", photo(101), photo(101))

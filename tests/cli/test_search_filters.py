@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from photofind.cli.app import app
 from photofind.cli.preview import choose_renderer
-from tests.images import library, save, scene
+from tests.helpers.images import library, save, scene
 
 runner = CliRunner()
 
@@ -34,6 +34,7 @@ def err(*args: str) -> str:
     return res.stderr
 
 
+@pytest.mark.slow
 def test_text_search_through_a_tiny_clip(tmp_path: Path, tiny_clip_env: dict[str, str]) -> None:
     root = tmp_path / "photos"
     library(root, 8)
@@ -161,13 +162,14 @@ def test_preview_prints_nothing_when_not_a_terminal(dated_library: Path) -> None
     assert "\x1b" not in with_preview and "▀" not in with_preview and "▄" not in with_preview
 
 
+@pytest.mark.slow
 def test_preview_in_a_real_terminal_falls_back_to_half_blocks(dated_library: Path) -> None:
     """A pseudo-terminal that never answers textual-image's Sixel/Kitty queries: the preview
     must fall back to half-block characters, sized to the terminal."""
     import os
     import sys
 
-    from tests.terminals import run_in_pty
+    from tests.helpers.terminals import run_in_pty
 
     text = run_in_pty([sys.executable, "-m", "photofind", "like", str(dated_library), "-m", "pixel", "-k", "2",
                        "--preview"], os.environ.copy(), columns=100, lines=50, cell=(0, 0), answers="", timeout=60)

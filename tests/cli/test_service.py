@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from photofind import service
+from photofind import systemd_unit as service
 from photofind.cli.app import app
-from photofind.service import render_unit
+from photofind.systemd_unit import render_unit
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()

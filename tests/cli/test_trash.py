@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from photofind.cli.app import app
 from photofind.dupes.report import Group, Member, keeper
-from tests.images import library, photo, save, scene
+from tests.helpers.images import library, photo, save, scene
 
 runner = CliRunner()
 SHAPES = [(25, 30), (60, 60), (80, 25)]
@@ -202,6 +202,7 @@ def can_unshare(*flags: str) -> bool:
     return bool(shutil.which("unshare")) and subprocess.run(["unshare", *flags, "true"]).returncode == 0
 
 
+@pytest.mark.slow
 def test_each_file_that_changed_vanished_or_cannot_be_read_is_skipped_with_its_reason(lib: Path, tmp_path: Path) -> None:
     if os.geteuid() == 0 and not can_unshare("--user"):
         pytest.skip("root reads any file, and no user namespace is available to take that power away")
@@ -235,6 +236,7 @@ def test_each_file_that_changed_vanished_or_cannot_be_read_is_skipped_with_its_r
         assert p.exists()
 
 
+@pytest.mark.slow
 def test_a_trash_on_another_mount_that_cannot_be_written_is_one_line_and_moves_nothing(tmp_path: Path) -> None:
     """A real second mount: a tmpfs mounted in a private mount namespace (unshare -rm, so the
     host sees nothing). The library's copy on it would go to its own .Trash-$uid; the drive is
@@ -278,6 +280,7 @@ ls -a '{drive}'
     assert not drive.joinpath("a on the card.jpg").exists()  # the mount never reached the host
 
 
+@pytest.mark.slow
 def test_a_trash_on_another_mount_is_that_drives_trash_and_restore_uses_it(tmp_path: Path) -> None:
     if not can_unshare("-rm"):
         pytest.skip("no user and mount namespaces here (unshare -rm) to mount a second drive in")
@@ -350,6 +353,7 @@ def everything_is_somewhere(before: dict[Path, str]) -> dict[Path, str]:
     return where
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["trash-journaled", "trash-moved"])
 def test_kill_9_during_trash_loses_nothing_and_the_next_command_reconciles(lib: Path, tmp_path: Path,
                                                                           isolated_home: Path, point: str) -> None:
@@ -382,6 +386,7 @@ def test_kill_9_during_trash_loses_nothing_and_the_next_command_reconciles(lib: 
     assert indexed() == count
 
 
+@pytest.mark.slow
 def test_kill_9_during_restore_loses_nothing_and_the_next_command_reconciles(lib: Path, tmp_path: Path,
                                                                             isolated_home: Path) -> None:
     before = {p: sha(p) for p in lib.rglob("*.jpg")}
@@ -402,9 +407,10 @@ def test_kill_9_during_restore_loses_nothing_and_the_next_command_reconciles(lib
 
 # -- the question, in a real terminal ------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_plan_is_shown_and_the_question_asked_in_a_real_terminal(lib: Path, tmp_path: Path) -> None:
     """tmux: a real tty, so photofind asks; "n" moves nothing, "y" moves the plan."""
-    from tests.terminals import Tmux
+    from tests.helpers.terminals import Tmux
 
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")

@@ -9,12 +9,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.images import library
+from tests.helpers.images import library
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -34,16 +34,16 @@ def chroma_server(tmp_path: Path):
     proc = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        def listening() -> bool:
             assert proc.poll() is None, (tmp_path / "chroma.log").read_text()
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
+                return True
             except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"chroma run never opened port {port} in 60 s:\n" + (tmp_path / "chroma.log").read_text())
+                return False
+
+        wait_until(listening, 60, lambda: f"chroma run to open port {port}:\n" + (tmp_path / "chroma.log").read_text(),
+                   every=0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()

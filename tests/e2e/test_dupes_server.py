@@ -19,7 +19,7 @@ from photofind.media.fingerprint import COLOUR, THUMB, Fingerprint
 from photofind.store.catalog import FileRow
 from photofind.store.lock import StoreLock, read_owner
 from photofind.store.store import Store
-from tests.waiting import wait_until
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 PY = sys.executable

@@ -17,8 +17,8 @@ from typing import Iterator
 import pytest
 
 from photofind.store.lock import StoreLock, read_owner
-from tests.fakehub import refused_url
-from tests.images import library
+from tests.helpers.fakehub import refused_url
+from tests.helpers.images import library
 
 pytestmark = pytest.mark.slow
 PY = sys.executable

@@ -1,5 +1,5 @@
 """The first CLIP run, for real: the CLI in a subprocess, huggingface_hub pointed (HF_ENDPOINT)
-at an address that refuses connections, or at a local stand-in for the hub (tests/fakehub.py),
+at an address that refuses connections, or at a local stand-in for the hub (tests/helpers/fakehub.py),
 with an empty Hugging Face cache (HF_HOME in tmp).
 
 Not exercised here: the real hub and its CDN, Xet-stored files (hf_xet's transfer path), and a
@@ -24,8 +24,8 @@ from typing import Iterator
 import pytest
 
 from photofind.store.lock import StoreLock, read_owner
-from tests.fakehub import COMMIT, FakeHub, refused_url
-from tests.images import library
+from tests.helpers.fakehub import COMMIT, FakeHub, refused_url
+from tests.helpers.images import library
 
 pytestmark = pytest.mark.slow
 PY = sys.executable

@@ -17,7 +17,7 @@ from typing import Iterator
 import pytest
 
 from photofind.store.lock import StoreLock, read_owner
-from tests.images import library
+from tests.helpers.images import library
 
 pytestmark = pytest.mark.slow
 PY = sys.executable

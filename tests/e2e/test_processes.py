@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from photofind.store.store import Store
-from tests.images import library
-from tests.waiting import catalog_rows
+from tests.helpers.images import library
+from tests.helpers.waiting import catalog_rows
 
 PHOTOFIND = [sys.executable, "-m", "photofind"]
 

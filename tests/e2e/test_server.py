@@ -17,8 +17,8 @@ import pytest
 
 from photofind.store.lock import StoreLock, read_owner
 from photofind.store.store import Store
-from tests.images import library
-from tests.waiting import catalog_rows, wait_until
+from tests.helpers.images import library
+from tests.helpers.waiting import catalog_rows, wait_until
 
 pytestmark = pytest.mark.slow
 PY = sys.executable
@@ -163,7 +163,16 @@ def test_a_starting_server_waits_for_a_short_commands_lock(tmp_path: Path, isola
     assert cli({**env, "PHOTOFIND_SERVER_AUTOSTART": "false"}, "index", str(tmp_path / "photos")).returncode == 0
     held = StoreLock(isolated_home)
     held.acquire("status")  # a short command, as it would hold the store
-    release = threading.Timer(2.0, held.release)
+    log = isolated_home / "server.log"
+
+    def release_once_waited_for() -> None:  # not after a fixed time: a busy machine starts servers slowly
+        try:
+            wait_until(lambda: log.exists() and "waiting for it to finish" in log.read_text(), 120,
+                       "the starting server to wait for the lock")
+        finally:
+            held.release()
+
+    release = threading.Thread(target=release_once_waited_for)
     release.start()
     res = cli(env, "like", str(tmp_path / "photos" / "photo_0001.jpg"), "--json")
     release.join()
@@ -187,26 +196,60 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path, isolated_home: P
         assert err == "" and proc.returncode == 141, (args, proc.returncode, err)
 
 
-def test_the_fast_path_answers_as_typer_does_without_loading_it(tmp_path: Path, isolated_home: Path,
-                                                                 env: dict[str, str]) -> None:
-    """Through a running server, each fast verb prints what the Typer path prints, byte for
-    byte, and imports neither Typer nor pydantic; errors and --help still come from Typer."""
+def test_a_query_through_the_server_loads_only_its_command_and_answers_as_here(
+        tmp_path: Path, isolated_home: Path, env: dict[str, str]) -> None:
+    """Through a running server, each query command loads its own command module and nothing
+    heavy (no numpy, Chroma, torch, nor pydantic for plain values), and prints what this process prints with the server
+    stopped (--no-server), byte for byte, errors included; --help still lists its options."""
     files = library(tmp_path / "photos", 6)
     assert cli(env, "index", str(tmp_path / "photos")).returncode == 0
-    assert server_pid(isolated_home) is not None
-    typer_env = {**env, "PHOTOFIND_FAST_PATH": "0"}
-    for args in (["like", str(files[0]), "-k", "3"], ["like", str(files[1]), "--json", "--metric", "l1"],
-                 ["status"], ["dupes"], ["like", "missing.jpg"], ["like", str(files[0]), "-k", "x"]):
-        fast = subprocess.run([PY, "-X", "importtime", "-m", "photofind", *args], capture_output=True, text=True,
-                              env=env, timeout=60)
-        slow = cli(typer_env, *args)
-        loaded = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in fast.stderr.splitlines()
-                  if line.startswith("import time:")}
-        fast_err = "".join(line + "\n" for line in fast.stderr.splitlines() if not line.startswith("import time:"))
-        assert (fast.returncode, fast.stdout, fast_err) == (slow.returncode, slow.stdout, slow.stderr), args
-        parse_error = args[-1] == "x"
-        assert ("typer" in loaded) == parse_error and ("pydantic" in loaded) == parse_error, args
+    pid = server_pid(isolated_home)
+    assert pid is not None
+    cases = [("like", ["like", str(files[0]), "-k", "3"]), ("like", ["like", str(files[1]), "--json", "--metric", "l1"]),
+             ("status", ["status", "--json"]), ("dupes", ["dupes"]), ("like", ["like", "missing.jpg"]),
+             ("like", ["like", str(files[0]), "-k", "x"])]
+    served = []
+    for name, args in cases:
+        run = subprocess.run([PY, "-X", "importtime", "-m", "photofind", *args], capture_output=True, text=True,
+                             env=env, timeout=60)
+        loaded = {line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+        commands = {m for m in loaded if m.startswith("photofind.cli.commands.")}
+        assert commands == {f"photofind.cli.commands.{name}"}, (args, commands)
+        assert not {"numpy", "chromadb", "torch"} & {m.split(".")[0] for m in loaded}, args
+        # plain values are converted without pydantic (photofind.cli.plain_values); `-k x` is Typer's
+        assert ("pydantic" in loaded) == (args[-1] == "x"), args
+        err = "".join(line + "\n" for line in run.stderr.splitlines() if not line.startswith("import time:"))
+        served.append((run.returncode, run.stdout, err))
+    assert server_pid(isolated_home) == pid
+    cli(env, "serve", "--stop")
+    wait_until(lambda: not alive(pid), timeout=60, what="the server to stop")
+    for (_, args), (code, out, err) in zip(cases, served):
+        here = cli(env, "--no-server", *args)
+        if args[0] == "status":  # who answered differs, and Chroma's files change size as the server closes them
+            served_status, own_status = json.loads(out), json.loads(here.stdout)
+            assert served_status["daemon_pid"] == pid and own_status["daemon_pid"] is None
+            unsettled = {"daemon_pid": None, "store_bytes": None}
+            assert {**served_status, **unsettled} == {**own_status, **unsettled}
+            continue
+        assert (code, out, err) == (here.returncode, here.stdout, here.stderr), args
     assert "photofind like [OPTIONS]" in cli(env, "like", "--help").stdout
+
+
+def test_no_server_never_uses_a_running_one(tmp_path: Path, isolated_home: Path, env: dict[str, str]) -> None:
+    """--no-server means what its help says: with a server owning the store, the command opens
+    the store itself and is told, in one line, who owns it (exit 2); no server is started either."""
+    files = library(tmp_path / "photos", 3)
+    assert cli(env, "index", str(tmp_path / "photos")).returncode == 0
+    pid = server_pid(isolated_home)
+    assert pid is not None
+    refused = cli(env, "--no-server", "like", str(files[0]))
+    assert refused.returncode == 2 and refused.stdout == "", refused
+    assert f"(pid {pid})" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert cli(env, "like", str(files[0])).returncode == 0  # without the flag, the server answers
+    cli(env, "serve", "--stop")
+    wait_until(lambda: not alive(pid), timeout=60, what="the server to stop")
+    assert cli(env, "--no-server", "like", str(files[0])).returncode == 0
+    assert server_pid(isolated_home) is None and not StoreLock(isolated_home).is_held_elsewhere()
 
 
 def test_a_combined_query_and_bare_paths_through_the_server(tmp_path: Path, isolated_home: Path,

@@ -22,10 +22,10 @@ from typing import Iterator
 import pytest
 
 from photofind.store.lock import StoreLock, read_owner
-from tests.e2e.test_watch import Watch, stop_daemons_left_running  # noqa: F401  (the fixture stops daemons)
-from tests.fakehub import FakeHub
-from tests.images import library, save, scene
-from tests.waiting import wait_until
+from tests.helpers.processes import Watch  # stopped by the autouse fixture in tests/conftest.py
+from tests.helpers.fakehub import FakeHub
+from tests.helpers.images import library, save, scene
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 PY = sys.executable

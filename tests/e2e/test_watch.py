@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -18,79 +17,19 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
-from photofind.api.requests import LikeRequest, PingRequest, StatusRequest
-from photofind.daemon.protocol import DaemonClient
-from photofind.ranking import Ranking
-from photofind.store.lock import read_owner
+from photofind.api.requests import LikeRequest
+from photofind.query.ranking import Ranking
 from photofind.store.store import Store
-from tests.images import library, save, scene
-from tests.waiting import wait_until
+from tests.helpers.images import library, save, scene
+from tests.helpers.processes import Watch
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 PY = sys.executable
-
-
-_started: list["Watch"] = []
-
-
-@pytest.fixture(autouse=True)
-def stop_daemons_left_running() -> Iterator[None]:
-    """Every daemon a test starts is stopped when the test ends, even when an assertion failed first."""
-    yield
-    while _started:
-        w = _started.pop()
-        if w.proc.poll() is None:
-            w.proc.kill()
-            w.proc.wait(timeout=30)
-        w.log.close()
-
-
-class Watch:
-    def __init__(self, home: Path, root: Path, log: Path, *extra: str, env: dict[str, str] | None = None) -> None:
-        self.home, self.root, self.log_path = home, root, log
-        self.env = {**os.environ, "PHOTOFIND_WATCH_SETTLE_SECONDS": "1", "COLUMNS": "250", **(env or {})}
-        self.log = open(log, "ab")
-        self.proc = subprocess.Popen([PY, "-m", "photofind", "watch", str(root), "-m", "pixel", *extra],
-                                     stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
-        _started.append(self)
-        self.client = self._wait_for_socket()
-
-    def _wait_for_socket(self) -> DaemonClient:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log_text()
-            owner = read_owner(self.home / "photofind.lock")
-            if owner.get("socket") and owner.get("pid") == self.proc.pid:
-                client = DaemonClient(Path(owner["socket"]), self.proc.pid, idle_timeout=5)
-                try:
-                    client.call(PingRequest())
-                    return client
-                except Exception:
-                    pass
-            time.sleep(0.1)
-        raise AssertionError("the daemon did not come up:\n" + self.log_text())
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=self.env, timeout=120)
-
-    def status(self) -> dict:
-        return self.client.call(StatusRequest(model="pixel"))
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.proc.send_signal(sig)
-        rc = self.proc.wait(timeout=60)
-        self.log.close()
-        return rc
-
-    def embedded_total(self) -> int:
-        return sum(int(n) for n in re.findall(r"\((\d+) embedded", self.log_text()))
 
 
 def on_disk(*roots: Path) -> dict[str, str]:

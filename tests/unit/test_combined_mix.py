@@ -1,4 +1,4 @@
-"""photofind.combined.mix on hand-made unit vectors: the weighted sum, renormalised, and the
+"""photofind.query.combined.mix on hand-made unit vectors: the weighted sum, renormalised, and the
 weights a request from the socket may carry that the CLI would never build."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from photofind.combined import mix
+from photofind.query.combined import mix
 from photofind.errors import InputError
 from photofind.results import QueryPart
 

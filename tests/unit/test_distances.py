@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from photofind import distances as metrics
-from photofind.distances import chroma_to_metric, exact_top_k, scores
+from photofind.query import distances as metrics
+from photofind.query.distances import chroma_to_metric, exact_top_k, scores
 from photofind.evaluation.quality import average_precision_at, precision_at, recall
 
 Q = np.array([[1.0, 2.0, 3.0]])

@@ -10,7 +10,7 @@ from PIL import Image
 from photofind.dupes import candidates
 from photofind.dupes.verify import MAX_TILE_DIFF, compare
 from photofind.media.fingerprint import thumbnail
-from tests.images import photo, replace_region
+from tests.helpers.images import photo, replace_region
 
 
 def test_the_scan_finds_every_pair_within_the_distance() -> None:

@@ -17,9 +17,9 @@ from photofind.media.files import open_regular, special_reason
 from photofind.media.fingerprint import fingerprint_file
 from photofind.media.hashing import sha256_file
 from photofind.media.images import open_image
-from photofind.search import check_query_file
-from photofind.web.thumbs import ThumbCache
-from tests.images import save, scene
+from photofind.query.query_vectors import check_query_file
+from photofind.store.thumbnails import ThumbCache
+from tests.helpers.images import save, scene
 
 REASONS = {
     "fifo": "not a regular file (a FIFO)",

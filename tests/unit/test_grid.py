@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from photofind.grid import TILE, Tile, contact_sheet, layout
-from tests.images import save
+from tests.helpers.images import save
 
 
 def test_grid_has_k_plus_one_tiles_each_from_the_right_image(tmp_path: Path) -> None:

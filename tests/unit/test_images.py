@@ -8,7 +8,7 @@ from PIL import Image
 
 from photofind.errors import NotAnImageError
 from photofind.media.images import open_image, to_rgb
-from tests.images import exif_with, save, scene
+from tests.helpers.images import exif_with, save, scene
 
 
 def test_exif_orientation_is_applied_and_size_is_upright(tmp_path: Path) -> None:

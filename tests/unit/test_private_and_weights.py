@@ -19,7 +19,7 @@ from photofind.embedders.weights import HubFile, probe
 from photofind.errors import ModelUnavailableError
 from photofind.private import readable_by_others, tighten
 from photofind.store.store import Store
-from photofind.web.thumbs import ThumbCache
+from photofind.store.thumbnails import ThumbCache
 
 
 @pytest.fixture(autouse=True)

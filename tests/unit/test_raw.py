@@ -1,4 +1,4 @@
-"""Camera RAW decoding on real DNG files (tests/raw_files.py) through the real LibRaw (rawpy)."""
+"""Camera RAW decoding on real DNG files (tests/helpers/raw_files.py) through the real LibRaw (rawpy)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from PIL import Image, ImageOps
 from photofind.errors import ImageTooLargeError, NotAnImageError
 from photofind.media.images import open_image
 from photofind.media import raw as raw_module
-from tests.images import exif_with, photo
-from tests.raw_files import write_dng
+from tests.helpers.images import exif_with, photo
+from tests.helpers.raw_files import write_dng
 
 rawpy = pytest.importorskip("rawpy", reason="the raw extra (rawpy) is part of the test dependencies")
 
@@ -143,7 +143,7 @@ def test_without_rawpy_a_raw_file_names_the_extra(tmp_path: Path, monkeypatch: p
 def test_web_thumbnails_and_dupes_fingerprints_read_raw_files(tmp_path: Path) -> None:
     """They open photos through open_image too: a RAW file needs nothing of its own there."""
     from photofind.media.fingerprint import fingerprint_file, hamming, phash
-    from photofind.web.thumbs import ThumbCache
+    from photofind.store.thumbnails import ThumbCache
 
     want = upright(SENSOR, 8)
     for path in (write_dng(tmp_path / "p.dng", SENSOR, SENSOR, orientation=8),

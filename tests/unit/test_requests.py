@@ -18,7 +18,7 @@ from photofind.api.requests import (
     ActivityRequest,
     BrowseRequest,
     DupesRequest,
-    Example,
+    WeightedImage,
     IndexRequest,
     JournalRequest,
     LikeRequest,
@@ -33,12 +33,12 @@ from photofind.api.requests import (
     StopRequest,
     TrashRequest,
 )
-from photofind.daemon import server as server_module
-from photofind.daemon.protocol import DaemonClient
-from photofind.daemon.server import SocketServer
+from photofind.daemon import socket_server as server_module
+from photofind.api.protocol import DaemonClient
+from photofind.daemon.socket_server import SocketServer
 from photofind.errors import DaemonError, InputError, PhotofindError
-from photofind.filters import Filters
-from photofind.ranking import Ranking
+from photofind.query.filters import Filters
+from photofind.query.ranking import Ranking
 from photofind.results import Progress
 
 
@@ -50,8 +50,8 @@ def examples(tmp_path: Path) -> list[Request]:
     return [
         LikeRequest(image="/p/q.jpg", ranking=Ranking(3, "l1", True, filters(tmp_path)), model="pixel"),
         SearchRequest(text="a dog", ranking=Ranking(k=5, filters=filters(tmp_path))),
-        LikeRequest(image="/p/a.jpg", weight=2.0, examples=(Example("/p/b.jpg"), Example("/p/c:d.jpg", -0.5))),
-        SearchRequest(text="a dog", examples=(Example("/p/a.jpg", 3.0),), ranking=Ranking(k=5)),
+        LikeRequest(image="/p/a.jpg", weight=2.0, examples=(WeightedImage("/p/b.jpg"), WeightedImage("/p/c:d.jpg", -0.5))),
+        SearchRequest(text="a dog", examples=(WeightedImage("/p/a.jpg", 3.0),), ranking=Ranking(k=5)),
         DupesRequest(near=False, max_distance=7, model="clip"),
         StatusRequest(model="pixel"),
         IndexRequest(paths=("/a", "/b"), full=True),

@@ -16,8 +16,8 @@ from PIL import Image
 
 from photofind import config
 from photofind.api.requests import IndexRequest
-from photofind.cli.route import answer
-from tests.images import exif_with, library, save, scene
+from photofind.api.client import Client
+from tests.helpers.images import exif_with, library, save, scene
 
 BASE = "http://127.0.0.1:8765"
 
@@ -70,7 +70,7 @@ def settings(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> config.Set
 @pytest.fixture
 def lib(tmp_path: Path, settings: config.Settings) -> Lib:
     found = make_library(tmp_path)
-    answer(settings, IndexRequest(paths=(str(found.root),), model="pixel"))
+    Client(settings).answer(IndexRequest(paths=(str(found.root),), model="pixel"))
     return found
 
 
@@ -78,21 +78,12 @@ def lib(tmp_path: Path, settings: config.Settings) -> Lib:
 def client(lib: Lib, settings: config.Settings) -> Iterator["object"]:
     from starlette.testclient import TestClient
 
-    from photofind.web.answerers import LocalAnswerer
+    from photofind.api.client import LocalSession
     from photofind.web.app import create_app
 
-    answerer = LocalAnswerer(settings)
+    answerer = LocalSession(settings)
     try:
         with TestClient(create_app(answerer, settings), base_url=BASE) as test_client:
             yield test_client
     finally:
         answerer.close()
-
-
-@pytest.fixture(autouse=True)
-def stop_servers_left_running() -> Iterator[None]:
-    """Every photofind process a test starts is stopped when it ends, even after a failed assert."""
-    from tests.web.procs import stop_all
-
-    yield
-    stop_all()

@@ -11,9 +11,9 @@ from PIL import Image
 
 from photofind import config
 from photofind.api.requests import IndexRequest
-from photofind.cli.route import answer
-from photofind.web.thumbs import thumb_path
-from tests.images import scene
+from photofind.api.client import Client
+from photofind.store.thumbnails import thumb_path
+from tests.helpers.images import scene
 from tests.web.conftest import Lib
 
 
@@ -145,22 +145,22 @@ def test_status_page_lists_roots_counts_skipped_reasons_and_collections(client, 
 def test_thumbnails_go_with_their_vector_and_stale_ones_are_swept_at_start(lib: Lib, settings: config.Settings) -> None:
     from starlette.testclient import TestClient
 
-    from photofind.web.answerers import LocalAnswerer
+    from photofind.api.client import LocalSession
     from photofind.web.app import create_app
 
     gone, kept = lib.hash("photo_0006.jpg"), lib.hash("photo_0007.jpg")
-    answerer = LocalAnswerer(settings)
+    answerer = LocalSession(settings)
     with TestClient(create_app(answerer, settings), base_url="http://localhost:8765") as client:
         for digest in (gone, kept):
             assert client.get(f"/thumb/{digest}/256").status_code == 200
     answerer.close()
     (lib / "photo_0006.jpg").unlink()
-    report = answer(settings, IndexRequest(model="pixel"))  # `photofind reindex`: the vector is collected
+    report = Client(settings).answer(IndexRequest(model="pixel"))  # `photofind reindex`: the vector is collected
     assert report.collected == 1
     assert not thumb_path(settings.store.cache_dir, gone, 256).exists()
     assert thumb_path(settings.store.cache_dir, kept, 256).exists()
     stale = thumb_path(settings.store.cache_dir, "f" * 64, 640)  # left by a process killed mid-way
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_bytes(b"old")
-    LocalAnswerer(settings).close()
+    LocalSession(settings).close()
     assert not stale.exists() and thumb_path(settings.store.cache_dir, kept, 256).exists()

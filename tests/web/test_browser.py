@@ -14,10 +14,10 @@ import pytest
 
 from photofind import config
 from photofind.api.requests import IndexRequest
-from photofind.cli.route import answer
-from tests.images import library
+from photofind.api.client import Client
+from tests.helpers.images import library
 from tests.web.conftest import make_library, sha
-from tests.web.procs import Server
+from tests.helpers.processes import Server
 
 # Read at import: the autouse isolated_home fixture clears every PHOTOFIND_* variable.
 ARTIFACTS = os.environ.get("PHOTOFIND_ARTIFACTS")
@@ -111,7 +111,7 @@ def test_search_upload_photo_more_like_this_dupes_and_status_in_a_real_browser(
 
     lib = make_library(tmp_path)
     library(lib.root / "more", 30, start=100)  # enough photos for a second screenful
-    answer(config.load(), IndexRequest(paths=(str(lib.root),)))
+    Client(config.load()).answer(IndexRequest(paths=(str(lib.root),)))
     web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0")
     shot = Shots(tmp_path / "screenshots")
     # The page swaps its results in place: an element may go stale between a find and a read.
@@ -265,7 +265,7 @@ def test_the_home_page_shows_the_library_fits_a_phone_and_says_why_it_refuses(
     monkeypatch.setenv("PHOTOFIND_MODEL", "pixel")
     lib = make_library(tmp_path)
     library(lib.root / "more", 30, start=100)
-    answer(config.load(), IndexRequest(paths=(str(lib.root),)))
+    Client(config.load()).answer(IndexRequest(paths=(str(lib.root),)))
     indexed = {str(p): p.stat().st_mtime_ns for p in lib.root.rglob("*.jpg") if p.name != "broken.jpg"}
     web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0")
     shot = Shots(tmp_path / "screenshots")

@@ -15,10 +15,10 @@ import pytest
 
 from photofind import config
 from photofind.api.requests import BrowseRequest, IndexRequest
-from photofind.cli.route import answer
+from photofind.api.client import Client
 from photofind.library import browse
 from photofind.store.catalog import Catalog, FileRow
-from tests.images import library
+from tests.helpers.images import library
 from tests.web.conftest import BASE, Lib, sha, stamp
 
 
@@ -26,15 +26,15 @@ from tests.web.conftest import BASE, Lib, sha, stamp
 def grown(lib: Lib, settings: config.Settings) -> Lib:
     """The web tests' library and 4 newer photos in more/: 16 indexed files, more than the home page shows."""
     library(lib / "more", 4, start=100)
-    answer(settings, IndexRequest(model="pixel"))
+    Client(settings).answer(IndexRequest(model="pixel"))
     return lib
 
 
 @pytest.fixture
 def answerer(grown: Lib, settings: config.Settings) -> Iterator["object"]:
-    from photofind.web.answerers import LocalAnswerer
+    from photofind.api.client import LocalSession
 
-    local = LocalAnswerer(settings)
+    local = LocalSession(settings)
     try:
         yield local
     finally:
@@ -116,12 +116,12 @@ def test_folders_at_any_depth_and_awkward_names_are_listed_once_paged(
     (root / "empty").mkdir()
     (root / "only-broken").mkdir()
     (root / "only-broken" / "x.jpg").write_bytes(b"not a photo")
-    answer(settings, IndexRequest(paths=(str(root),), model="pixel"))
+    Client(settings).answer(IndexRequest(paths=(str(root),), model="pixel"))
     want = [str(root)] + sorted(str(root / n) for n in names)  # sorted as the catalog sorts paths
     want = [str(root)] + sorted(want[1:], key=lambda p: (p + "/").encode())
-    from photofind.web.answerers import LocalAnswerer
+    from photofind.api.client import LocalSession
 
-    local = LocalAnswerer(settings)
+    local = LocalSession(settings)
     try:
         got, after = [], ""
         while True:
@@ -144,12 +144,12 @@ def test_folders_at_any_depth_and_awkward_names_are_listed_once_paged(
 def test_an_empty_library_says_how_to_fill_it(tmp_path: Path, settings: config.Settings) -> None:
     from starlette.testclient import TestClient
 
-    from photofind.web.answerers import LocalAnswerer
+    from photofind.api.client import LocalSession
     from photofind.web.app import create_app
 
     (tmp_path / "empty").mkdir()
-    answer(settings, IndexRequest(paths=(str(tmp_path / "empty"),), model="pixel"))
-    local = LocalAnswerer(settings)
+    Client(settings).answer(IndexRequest(paths=(str(tmp_path / "empty"),), model="pixel"))
+    local = LocalSession(settings)
     try:
         with TestClient(create_app(local, settings), base_url=BASE) as client:
             page = client.get("/")
@@ -171,6 +171,7 @@ def test_a_folder_page_and_its_refusals(web, grown: Lib) -> None:
     assert web.get("/recent", params={"after": "yesterday"}).status_code == 400
 
 
+@pytest.mark.slow
 def test_a_page_costs_the_same_at_any_library_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite's own instruction count for the home page, a later page of the newest photos and
     a folder's page, at two library sizes: the same (no query reads the whole table). A
@@ -224,6 +225,7 @@ def test_a_store_from_the_previous_schema_gains_the_index(tmp_path: Path) -> Non
     db = sqlite3.connect(path)
     db.execute("DROP INDEX files_recent")
     db.execute("DROP INDEX files_skipped_path")
+    db.execute("ALTER TABLE fingerprints DROP COLUMN colour")  # schema 6's column: a real schema-4 store has none
     db.execute("PRAGMA user_version = 4")
     db.commit()
     db.close()
@@ -281,7 +283,8 @@ def test_the_library_through_a_watch_daemon_follows_the_folder(tmp_path: Path, i
     JSON), and `watch --web`: a photo copied in heads the newest photos."""
     import httpx
 
-    from tests.web.procs import Server, wait_until
+    from tests.helpers.processes import Server
+    from tests.helpers.waiting import wait_until
 
     root = tmp_path / "photos"
     for i, p in enumerate(library(root / "2023", 4)):

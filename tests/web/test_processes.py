@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from photofind.web.thumbs import thumb_path
-from tests.images import library
+from photofind.store.thumbnails import thumb_path
+from tests.helpers.images import library
 from tests.web.conftest import Lib, make_library, sha
-from tests.web.procs import Server, wait_until
+from tests.helpers.processes import Server
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 

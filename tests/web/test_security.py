@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from photofind import config
-from tests.images import scene
+from tests.helpers.images import scene
 from tests.web.conftest import Lib
 
 
@@ -69,12 +69,12 @@ def test_a_file_changed_since_it_was_indexed_is_not_served_under_the_old_hash(cl
 def test_an_upload_above_the_size_limit_gets_413(lib: Lib, settings: config.Settings, monkeypatch) -> None:
     from starlette.testclient import TestClient
 
-    from photofind.web.answerers import LocalAnswerer
+    from photofind.api.client import LocalSession
     from photofind.web.app import create_app
 
     monkeypatch.setenv("PHOTOFIND_WEB_MAX_UPLOAD_MB", "1")
     small = config.load()
-    answerer = LocalAnswerer(small)
+    answerer = LocalSession(small)
     try:
         client = TestClient(create_app(answerer, small), base_url="http://127.0.0.1:8765")
         big = bytes(range(256)) * (5 << 10)  # 1.25 MB
@@ -96,14 +96,14 @@ def test_an_upload_above_the_size_limit_gets_413(lib: Lib, settings: config.Sett
 def test_a_decompression_bomb_is_refused_with_413(lib: Lib, monkeypatch) -> None:
     from starlette.testclient import TestClient
 
-    from photofind.web.answerers import LocalAnswerer
+    from photofind.api.client import LocalSession
     from photofind.web.app import create_app
 
     monkeypatch.setenv("PHOTOFIND_INDEX_MAX_PIXELS", "10000")  # the same guard as indexing, at 0.01 MP
     guarded = config.load()
     buf = io.BytesIO()
     Image.new("L", (400, 300)).save(buf, "PNG")  # 120,000 pixels in a few hundred bytes
-    answerer = LocalAnswerer(guarded)
+    answerer = LocalSession(guarded)
     try:
         client = TestClient(create_app(answerer, guarded), base_url="http://127.0.0.1:8765")
         res = client.post("/api/search", files={"image": ("bomb.png", buf.getvalue())})

@@ -14,10 +14,10 @@ import pytest
 
 from photofind import config
 from photofind.api.requests import IndexRequest
-from photofind.cli.route import answer
+from photofind.api.client import Client
 from photofind.store.lock import read_owner
 from tests.web.conftest import make_library
-from tests.web.procs import Server
+from tests.helpers.processes import Server
 from tests.web.test_browser import CHROMIUM, DRIVER, Shots, browser  # noqa: F401 (the fixture)
 
 
@@ -34,7 +34,7 @@ def in_trash() -> list[str]:
 def served(tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PHOTOFIND_MODEL", "pixel")
     lib = make_library(tmp_path)
-    answer(config.load(), IndexRequest(paths=(str(lib.root),), model="pixel"))
+    Client(config.load()).answer(IndexRequest(paths=(str(lib.root),), model="pixel"))
     return lib, Server(isolated_home, tmp_path / "web.log", "web", "--port", "0")
 
 
@@ -149,7 +149,7 @@ def test_a_server_killed_in_the_middle_of_a_trash_is_reconciled_when_the_next_on
 
     monkeypatch.setenv("PHOTOFIND_MODEL", "pixel")
     lib = make_library(tmp_path)
-    answer(config.load(), IndexRequest(paths=(str(lib.root),), model="pixel"))
+    Client(config.load()).answer(IndexRequest(paths=(str(lib.root),), model="pixel"))
     marker = tmp_path / "paused"
     web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0",
                  env={"PHOTOFIND_TEST_PAUSE": f"trash-moved:2:{marker}"})

@@ -1,0 +1,1 @@
+"""The command line (Typer + Rich): photofind.cli.app declares the root and the table of commands; one module per command in commands/. Turns results and errors into tables, messages and exit codes."""
