@@ -16,8 +16,8 @@ from urllib.parse import quote
 import pytest
 
 from photofind.dupes.report import Member, keeper
-from tests.cli.test_trash import SHAPES, can_unshare, cli, lib, photofind, sha, trash_dir  # noqa: F401
-from tests.images import library, save, scene
+from tests.cli.test_trash import SHAPES, can_unshare, cli, lib, sha, trash_dir  # noqa: F401 (lib: a fixture)
+from tests.helpers.images import library, save, scene
 
 
 def _empty_the_trash() -> None:
