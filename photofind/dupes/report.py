@@ -81,20 +81,22 @@ class DupesReport:
 
 
 def keeper(members: list[Member], policy: str | None = None) -> str:
-    """The member to keep: by default the most pixels, then the oldest (`taken` is ISO 8601, so
-    it sorts as text); `policy` (dupes --keep): largest (most pixels, then most bytes), oldest,
+    """The member to keep: by default the most pixels, then the most bytes (a re-encode at the
+    same size is smaller), then the oldest (`taken` is ISO 8601, so it sorts as text). `policy`
+    (dupes --keep) chooses among the best copies only (the most pixels, then the most bytes), so
+    no policy keeps a downscaled or re-encoded copy: largest (the default's order), oldest,
     newest or shortest-path. Ties go to the first member listed."""
     def pixels(m: Member) -> int:
         return (m.width or 0) * (m.height or 0)
 
-    if policy is None:
-        return min(members, key=lambda m: (-pixels(m), m.taken or "9999")).path
-    if policy == "largest":
+    if policy is None or policy == "largest":
         return min(members, key=lambda m: (-pixels(m), -m.bytes, m.taken or "9999")).path
+    top = max((pixels(m), m.bytes) for m in members)
+    best = [m for m in members if (pixels(m), m.bytes) == top]
     if policy == "oldest":
-        return min(members, key=lambda m: (m.taken or "9999", -pixels(m))).path
+        return min(best, key=lambda m: m.taken or "9999").path
     if policy == "newest":
-        return max(members, key=lambda m: (m.taken or "", pixels(m))).path
+        return max(best, key=lambda m: m.taken or "").path
     if policy == "shortest-path":
-        return min(members, key=lambda m: (len(m.path), m.path)).path
+        return min(best, key=lambda m: (len(m.path), m.path)).path
     raise ValueError(f"unknown keep policy {policy!r}; use one of {', '.join(KEEP_POLICIES)}")

@@ -80,14 +80,18 @@ def check_regular(path: str | Path) -> os.stat_result:
 
 
 def open_regular(path: str | Path) -> BinaryIO:
-    """`path` open for binary reading, if it is a regular file. Raises NotRegularFileError
-    (with the reason) or OSError; never blocks on a FIFO or device."""
+    """`path` open for binary reading, if it is a regular file with bytes in it. Raises
+    NotRegularFileError (with the reason), NotAnImageError("empty file") or OSError; never
+    blocks on a FIFO or device."""
     check_regular(path)
     fd = os.open(path, _FLAGS)
     try:
-        reason = kind_reason(os.fstat(fd).st_mode)  # swapped since the stat above
+        st = os.fstat(fd)
+        reason = kind_reason(st.st_mode)  # swapped since the stat above
         if reason is not None:
             raise NotRegularFileError(reason)
+        if st.st_size == 0:  # also a /proc pseudo-file, which would read on for gigabytes
+            raise NotAnImageError("empty file")
         os.set_blocking(fd, True)  # no effect on a regular file's reads; plain semantics for readers
         return os.fdopen(fd, "rb")
     except BaseException:

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from photofind.errors import InputError
+from photofind.errors import InputError, NotAnImageError
+from photofind.media.files import NotRegularFileError
 from photofind.media.hashing import sha256_file
 from photofind.store.catalog import Catalog
 from photofind.trash import freedesktop as fd
@@ -67,6 +68,10 @@ def problem(item: Item, catalog: Catalog) -> str | None:
         return "its bytes changed since it was indexed (another size)"
     try:
         digest = sha256_file(item.path)
+    except NotRegularFileError as exc:  # swapped for a FIFO or device since the lstat above
+        return f"no longer a regular file: {exc}"
+    except NotAnImageError as exc:  # emptied since the lstat above
+        return f"its bytes changed since it was indexed ({exc})"
     except OSError as exc:
         return f"unreadable ({exc.strerror})"
     if digest != item.hash:
@@ -96,12 +101,12 @@ def trash(
                 report.skipped += [(m.path, f"kept: the keeper {g.keeper.path} is {why}") for m in g.move]
                 continue
             for m in g.move:
-                why, went = problem(m, catalog), ""
+                why, went = problem(m, catalog) or _same_file(m.path, g.keeper.path), ""
                 if why is None:
                     if writer is None:
                         writer = journal.start()
                         report.operation = writer.id
-                    why, went = _move_one(m, catalog, writer, home)
+                    why, went = _move_one(m, catalog, writer, home, g.keeper.path)
                 if why is None:
                     released.add(m.hash)
                     report.bytes += m.bytes
@@ -118,7 +123,19 @@ def trash(
     return report
 
 
-def _move_one(m: Item, catalog: Catalog, writer: Writer, home: Path) -> tuple[str | None, str]:
+def _same_file(path: str, keeper: str) -> str | None:
+    """Why `path` may not go: it is the keeper's very file under another name (a hard link, a
+    bind mount, the same share mounted twice), so moving it frees nothing or takes the keeper."""
+    try:
+        a, b = os.lstat(path), os.stat(keeper)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino):
+        return f"the same file as its keeper {keeper} (another path to it); nothing moved"
+    return None
+
+
+def _move_one(m: Item, catalog: Catalog, writer: Writer, home: Path, keeper: str) -> tuple[str | None, str]:
     """(None, where it went in the trash), or (why it stayed, "")."""
     try:
         where = fd.trash_dir_for(m.path, home)
@@ -141,6 +158,19 @@ def _move_one(m: Item, catalog: Catalog, writer: Writer, home: Path) -> tuple[st
         fd.move_in(m.path, spot)
     except OSError as exc:
         reason = f"could not be moved ({exc.strerror}); nothing moved"
+        writer.write({"step": "not-moved", "path": m.path, "reason": reason})
+        return reason, ""
+    if not os.path.lexists(keeper):  # the keeper went with it: one file under two mounts
+        reason = f"the keeper {keeper} went with it (the same file under another mount); put straight back"
+        try:
+            fd.move_out(spot, m.path)
+        except OSError as exc:
+            reason = f"the keeper {keeper} went with it, and it could not be put back ({exc.strerror}); " \
+                     f"it is in the trash as {spot.trash_file}"
+            with catalog.transaction():
+                catalog.delete([m.path])
+            writer.write({"step": "moved", "path": m.path})
+            return reason, ""
         writer.write({"step": "not-moved", "path": m.path, "reason": reason})
         return reason, ""
     _checkpoint("trash-moved")
@@ -178,6 +208,10 @@ def _restore_one(e: Entry, writer: Writer, report: RestoreReport) -> str | None:
     if not os.path.lexists(e.spot.trash_file):
         writer.write({"step": "gone", "path": e.path, "reason": "no longer in the trash"})
         return f"no longer in the trash ({e.spot.trash_file}); emptied?"
+    why = not_ours(e)
+    if why is not None:  # never put a stranger's file at our path, nor delete its .trashinfo
+        writer.write({"step": "gone", "path": e.path, "reason": why})
+        return why
     if os.path.lexists(e.path):
         return "something stands at its path now; it was left in the trash"
     writer.write({"step": "restore", "path": e.path})
@@ -194,6 +228,22 @@ def _restore_one(e: Entry, writer: Writer, report: RestoreReport) -> str | None:
     writer.write({"step": "restored", "path": e.path})
     report.restored.append(e.path)
     report.folders_made += made
+    return None
+
+
+def not_ours(e: Entry) -> str | None:
+    """Why the file at e.spot is not the one we trashed (the trash was emptied and the name
+    reused), or None: its .trashinfo must name e.path, and its size and SHA-256 must be the
+    journal's."""
+    gone = f"no longer in the trash: {e.spot.trash_file} now holds another file (emptied?)"
+    if not fd.is_ours(e.spot, e.path):
+        return gone
+    try:
+        st = os.lstat(e.spot.trash_file)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != e.bytes or sha256_file(e.spot.trash_file) != e.hash:
+            return gone
+    except (OSError, NotAnImageError):
+        return gone
     return None
 
 
@@ -248,7 +298,8 @@ def _settle(e: Entry, writer: Writer) -> str:
         os.unlink(e.spot.trash_file)  # killed between the link and the unlink
         there = False
     if here and not there:
-        fd.release(e.spot)
+        if fd.is_ours(e.spot, e.path):
+            fd.release(e.spot)
         writer.write({"step": "restored", "path": e.path, **note})
         return RESTORED
     if there:

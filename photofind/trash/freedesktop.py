@@ -107,6 +107,8 @@ def _usable(trash: Path, top: Path | None) -> Path:
             except FileExistsError:
                 if not sub.is_dir() or sub.is_symlink():
                     raise OSError(errno.ENOTDIR, "it is not a folder") from None
+            if sub == trash and top is not None:
+                _own(trash)
             if not os.access(sub, os.W_OK | os.X_OK):
                 read_only = os.statvfs(sub).f_flag & os.ST_RDONLY
                 raise OSError(errno.EROFS, "Read-only file system") if read_only else \
@@ -117,6 +119,18 @@ def _usable(trash: Path, top: Path | None) -> Path:
         where = "its drive" if top is not None else "your home"
         raise TrashUnavailable(f"the trash on {where} ({trash}) cannot be written ({exc.strerror or exc})") from None
     return trash
+
+
+def _own(trash: Path) -> None:
+    """A trash on a shared drive must be ours alone: another user could have made it first,
+    to read or swap what goes in. OSError with the reason otherwise."""
+    st = os.lstat(trash)
+    if not stat.S_ISDIR(st.st_mode):
+        raise OSError(errno.ENOTDIR, "it is not a folder")
+    if st.st_uid != os.getuid():
+        raise OSError(errno.EPERM, f"it belongs to another user (uid {st.st_uid})")
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise OSError(errno.EPERM, "others can write to it")
 
 
 def info_text(original: str, top: Path | None, when: float) -> str:

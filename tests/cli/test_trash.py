@@ -149,10 +149,11 @@ def test_dry_run_and_a_pipe_without_yes_move_nothing(lib: Path) -> None:
 
 def test_keep_policies_choose_the_keeper(lib: Path) -> None:
     members = [Member("/x/long/name.jpg", 900, 100, 100, "2020-01-01T00:00:00", "h1"),
-               Member("/x/a.jpg", 500, 200, 100, "2021-01-01T00:00:00", "h2"),
+               Member("/x/a.jpg", 800, 200, 100, "2021-01-01T00:00:00", "h2"),
                Member("/x/bb.jpg", 800, 200, 100, "2019-01-01T00:00:00", "h3")]
-    assert keeper(members) == "/x/bb.jpg"  # most pixels, then oldest
-    assert keeper(members, "largest") == "/x/bb.jpg"  # most pixels, then most bytes
+    assert keeper(members) == "/x/bb.jpg"  # most pixels, then most bytes, then oldest
+    assert keeper(members, "largest") == "/x/bb.jpg"
+    # the others choose among the copies with the most pixels and bytes: never name.jpg
     assert keeper(members, "oldest") == "/x/bb.jpg"
     assert keeper(members, "newest") == "/x/a.jpg"
     assert keeper(members, "shortest-path") == "/x/a.jpg"
