@@ -63,7 +63,7 @@ def test_a_failed_first_index_stops_its_server_and_leaves_the_next_commands_as_i
     photos = tmp_path / "photos"
     library(photos, 2)
     failed = cli(env, isolated_home, "index", str(photos), "--model", "clip")
-    assert failed.returncode == 2 and "could not download CLIP weights" in failed.stderr, failed.stderr
+    assert failed.returncode == 2 and "photofind: could not download model ViT-B-32" in failed.stderr, failed.stderr
     started = server_pids(isolated_home)
     assert len(started) == 1, "the command started one server for its job"
     assert not alive(started[0]), "the server started for the failed index still runs"
