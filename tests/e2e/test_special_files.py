@@ -136,8 +136,10 @@ def stalled_hub(tmp_path: Path, isolated_home: Path) -> Iterator[tuple[FakeHub, 
     hub = FakeHub({f"{REPO_ID}/open_clip_model.safetensors": bytes(8 * 2**20)}, piece=1 << 16, pause=2.0)
     env = {k: v for k, v in os.environ.items()
            if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE")}
+    # open_clip's own weights file: the torch extra's download path (the ready ONNX files' download
+    # is tested in tests/test_ready_models.py); any download stuck in a worker will do here.
     env.update(HF_HOME=str(tmp_path / "hf"), HF_ENDPOINT=hub.url, PHOTOFIND_MODEL="clip", COLUMNS="250",
-               PHOTOFIND_WEB_PORT="0")
+               PHOTOFIND_WEB_PORT="0", PHOTOFIND_MODEL_RUNTIME="torch")
     try:
         yield hub, env
     finally:
