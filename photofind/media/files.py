@@ -50,32 +50,32 @@ def link_reason(path: str | Path, exc: OSError) -> str | None:
     return None
 
 
-def special_reason(path: str | Path) -> str | None:
-    """None when `path` is (or links to) a regular file; else why it is skipped. Missing paths
-    and other stat errors raise OSError as os.stat does."""
+def _stat_regular(path: str | Path) -> tuple[os.stat_result | None, str | None]:
+    """(os.stat(path), None) for a regular file (or a link to one); (None or its stat, reason)
+    otherwise. Missing paths and other stat errors raise OSError as os.stat does."""
     try:
         st = os.stat(path)
     except OSError as exc:
         reason = link_reason(path, exc)
         if reason is None:
             raise
-        return reason
-    return kind_reason(st.st_mode)
+        return None, reason
+    return st, kind_reason(st.st_mode)
+
+
+def special_reason(path: str | Path) -> str | None:
+    """None when `path` is (or links to) a regular file; else why it is skipped. Missing paths
+    and other stat errors raise OSError as os.stat does."""
+    return _stat_regular(path)[1]
 
 
 def check_regular(path: str | Path) -> os.stat_result:
     """os.stat(path) when it is (or links to) a regular file; NotRegularFileError otherwise.
     For libraries that open by name (LibRaw)."""
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        reason = link_reason(path, exc)
-        if reason is None:
-            raise
-        raise NotRegularFileError(reason) from None
-    reason = kind_reason(st.st_mode)
+    st, reason = _stat_regular(path)
     if reason is not None:
         raise NotRegularFileError(reason)
+    assert st is not None  # no reason means it was stat'ed as a regular file
     return st
 
 
