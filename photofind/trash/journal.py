@@ -31,6 +31,8 @@ FOLDER = "trash-journal"
 # (the move failed or was cut short), gone from the trash (emptied by hand), or mid-move.
 IN_TRASH, RESTORED, KEPT, GONE = "in trash", "restored", "not moved", "gone"
 MOVING, RESTORING = "moving", "restoring"
+# A finished operation's record is kept this long (for `restore --list`), then pruned.
+KEEP_FINISHED_DAYS = 90
 
 
 @dataclass
@@ -87,8 +89,25 @@ class Journal:
         path = self.folder / f"{op_id}.jsonl"
         return read(path) if op_id and "/" not in op_id and path.is_file() else None
 
+    def prune(self, *, older_than_days: float = KEEP_FINISHED_DAYS, now: float | None = None) -> list[str]:
+        """Delete the records of finished operations older than `older_than_days`: nothing of
+        theirs is in a trash any more (every file restored, never moved, or emptied from the
+        trash by hand) and nothing is left to reconcile. Unfinished ones are kept whatever
+        their age: `restore` still needs them. Returns the ids deleted."""
+        cutoff = (time.time() if now is None else now) - older_than_days * 86400
+        deleted = []
+        for op in self.operations():
+            if op.at >= cutoff or op.pending() or op.needs_index:
+                continue
+            if any(os.path.lexists(e.spot.trash_file) for e in op.in_trash()):
+                continue
+            op.file.unlink(missing_ok=True)
+            deleted.append(op.id)
+        return deleted
+
     def start(self) -> "Writer":
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.prune()  # each new operation clears the old finished ones: the folder stays small
         now = time.time()
         base = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
         for n in range(1, 1000):  # two operations in one second get -2, -3 ...

@@ -205,20 +205,22 @@ class WebApp:
     # -- duplicates and status ----------------------------------------------------------------
     async def dupes_page(self, request: Request) -> Response:
         near = request.query_params.get("exact_only") != "1"
-        return await self._dupes(near, edits=near and request.query_params.get("edits") == "1")
+        return await self._dupes(near, edits=near and request.query_params.get("edits") == "1",
+                                 local=self.guard.from_this_computer(request))
 
     async def _dupes(self, near: bool, status: int = 200, done: Any = None, error: str | None = None,
-                     edits: bool = False) -> Response:
+                     edits: bool = False, local: bool = True) -> Response:
         """The groups, with checkboxes on those that may be trashed, and "Restore" for the last
-        operation that still has files in the trash; `done`: what a POST just did."""
+        operation that still has files in the trash; `done`: what a POST just did. `local`: seen
+        from this computer; from elsewhere the page is for looking only (CsrfGuard)."""
         try:
             report = await self.ask(DupesRequest(near=near, edits=edits, model=self.model))
             journal = await self.ask(JournalRequest(model=self.model))
         except PhotofindError as exc:
             return self.views.page("dupes.html", status_for(exc), report=None, error=str(exc), near=near,
-                                   done=done, last=None, csrf=self.guard.token, edits=edits)
+                                   done=done, last=None, csrf=self.guard.token, edits=edits, local=local)
         return self.views.page("dupes.html", status, report=report, error=error, near=near, done=done,
-                               last=journal.last_restorable(), csrf=self.guard.token, edits=edits)
+                               last=journal.last_restorable(), csrf=self.guard.token, edits=edits, local=local)
 
     async def trash(self, request: Request) -> Response:
         """Move the checked files to the trash. The groups are found again here, so only members

@@ -133,9 +133,20 @@ class CsrfGuard:
     def __init__(self) -> None:
         self.token = secrets.token_urlsafe(32)
 
+    @staticmethod
+    def from_this_computer(request: Any) -> bool:
+        """Only a browser on this computer may move or restore files: `web --host 0.0.0.0` shows
+        the photos to the network (with a warning) but a page has no login, so the network
+        may look, never change."""
+        return request.client is not None and is_loopback(request.client.host)
+
     def refuse(self, request: Any, form: Any) -> Any:
         from starlette.responses import PlainTextResponse
 
+        if not self.from_this_computer(request):
+            peer = request.client.host if request.client else "an unknown address"
+            return PlainTextResponse(f"refused: files are moved or restored only from this computer (this request "
+                                     f"came from {peer}); nothing was moved", 403)
         origin = request.headers.get("origin", "")
         host = request.headers.get("host", "")
         parts = urlsplit(origin)

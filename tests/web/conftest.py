@@ -83,7 +83,8 @@ def client(lib: Lib, settings: config.Settings) -> Iterator["object"]:
 
     answerer = LocalSession(settings)
     try:
-        with TestClient(create_app(answerer, settings), base_url=BASE) as test_client:
+        # The browser runs on this computer (the page moves files only for such a peer).
+        with TestClient(create_app(answerer, settings), base_url=BASE, client=("127.0.0.1", 50000)) as test_client:
             yield test_client
     finally:
         answerer.close()

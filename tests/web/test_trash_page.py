@@ -94,3 +94,36 @@ def test_selecting_every_copy_keeps_the_suggested_keeper(client, lib: Lib) -> No
     assert res.status_code == 200
     assert (lib / "photo_0001.jpg").exists() and not (lib / "copy.jpg").exists()
     assert "every copy of its group was selected" in res.text
+
+
+def test_served_to_the_network_a_browser_elsewhere_may_look_but_never_move_or_restore(lib: Lib, settings) -> None:
+    """`web --host 0.0.0.0`: the page is reachable from the LAN (there is no login), so a peer
+    that is not this computer sees the groups without checkboxes and is refused 403 even with
+    the page's token and a matching Origin."""
+    import socket
+
+    from starlette.testclient import TestClient
+
+    from photofind.api.client import LocalSession
+    from photofind.web.app import create_app
+
+    lan = f"http://{socket.gethostname()}:8765"  # how a LAN browser addresses this machine
+    answerer = LocalSession(settings)
+    try:
+        app = create_app(answerer, settings, host="0.0.0.0")
+        with TestClient(app, base_url=lan, client=("192.168.1.20", 50000)) as remote, \
+                TestClient(app, base_url=lan, client=("127.0.0.1", 50001)) as here:
+            page = remote.get("/dupes")
+            assert page.status_code == 200 and str(lib / "copy.jpg") in page.text  # looking is allowed
+            assert boxes(page.text) == {} and 'id="trash-button"' not in page.text and 'id="view-only"' in page.text
+            token = TOKEN.search(here.get("/dupes").text).group(1)  # even with a valid token
+            res = remote.post("/dupes/trash", data={"csrf": token, "move": str(lib / "copy.jpg")},
+                              headers={"Origin": lan})
+            assert res.status_code == 403 and "192.168.1.20" in res.text and "nothing was moved" in res.text
+            assert (lib / "copy.jpg").exists() and trash_files() == []
+            assert remote.post("/dupes/restore", data={"csrf": token}, headers={"Origin": lan}).status_code == 403
+            # the same request from this computer moves the file
+            res = here.post("/dupes/trash", data={"csrf": token, "move": str(lib / "copy.jpg")}, headers={"Origin": lan})
+            assert res.status_code == 200 and not (lib / "copy.jpg").exists()
+    finally:
+        answerer.close()
