@@ -83,9 +83,9 @@ class ModelSettings:
     batch_size: int = key(32, "Images per model call. (flag --batch-size)", minimum=1)
     quantize: bool = key(
         False,
-        "int8 dynamic quantisation of CLIP's image tower in torch (CPU only): ~1.3x faster here, a "
-        "separate collection; it runs on torch whatever model.runtime says. Off by default: its accuracy "
-        "could only be checked on random weights here. (ONNX Runtime's int8 is not offered: README.)",
+        "int8 dynamic quantisation of CLIP's image tower in torch (CPU only): faster, a separate "
+        "collection; it runs on torch whatever model.runtime says. Off by default: its accuracy could "
+        "only be checked on random weights. (ONNX Runtime's int8 is not offered: docs/models.md.)",
     )
     runtime: str = key(
         "onnx",
