@@ -21,7 +21,7 @@ class ModelRow:
     languages: str
     imagenet_zero_shot: float | None  # %, the publisher's figure
     accuracy_source: str
-    images_per_s: float | None  # measured here by scripts/bench.py (docs/models.md)
+    images_per_s: float | None  # measured here by scripts/bench.py (docs/performance.md)
     downloaded: str  # "yes", "image tower only", "text tower only", "no", "installed", "needs pip install …"
     repo: str
     current: bool

@@ -5,7 +5,7 @@ Ready CLIP models are Immich's public ONNX exports of open_clip weights on the H
 tokenizer files; see docs/models.md). Accuracy figures are the publishers', never measured here:
 ImageNet-1k zero-shot top-1 from open_clip's own results table. Download sizes are approximate
 (fp32 weights) until the files are in the cache, where `photofind models` reads the real ones.
-images/s are measured here by scripts/bench.py (date and machine in docs/models.md).
+images/s are measured here by scripts/bench.py (date and machine in docs/performance.md).
 
 Kept free of numpy and torch: the CLI lists this table without loading anything.
 """
@@ -18,7 +18,7 @@ OPEN_CLIP_RESULTS = "open_clip's docs/openclip_results.csv"
 
 
 # `index` images/s of the ready ViT-B-32 files, scripts/bench.py --light, 2026-12-06, a 2-vCPU VM
-# under a load average of 5-7 from other jobs (docs/models.md): a quiet machine is faster.
+# under a load average of 5-7 from other jobs (docs/performance.md): a quiet machine is faster.
 IMAGES_PER_S = 1.7
 
 
@@ -33,7 +33,7 @@ class Ready:
     download_mb: tuple[int, int]  # (image tower and config, text tower and tokenizer), approx.
     imagenet: float | None  # ImageNet-1k zero-shot top-1, the publisher's figure
     source: str
-    images_per_s: float | None  # measured here by scripts/bench.py (docs/models.md)
+    images_per_s: float | None  # measured here by scripts/bench.py (docs/performance.md)
     extra: str | None = None  # the pip extra it needs
 
 

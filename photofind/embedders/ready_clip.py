@@ -12,7 +12,7 @@ The layout is Immich's (immich-app/immich, machine-learning/: `export/.../opencl
 
 Immich exports with a batch of 1, so a batch runs row by row unless the file takes more: on the
 CPU, rows run side by side on one session, one thread each (measured here, scripts/bench_light.py
-and docs/models.md: 2-3x the rows/s of one row at a time on all cores). Each
+and docs/performance.md: 2-3x the rows/s of one row at a time on all cores). Each
 tower downloads when first needed (`index` never fetches the text tower, `search` never the
 image tower), is verified (hub_fetch), loaded once as a check, and its output size checked
 against config.json's embed_dim before any vector is stored.

@@ -43,6 +43,6 @@ def _models(ctx: typer.Context, as_json: bool, model: Optional[str] = None) -> N
     console.print(table)
     sources = sorted({r.accuracy_source for r in rows if r.imagenet_zero_shot is not None})
     console.print(f"*  publishers' figures, not measured here: {'; '.join(sources)}", highlight=False)
-    console.print("** measured here by scripts/bench.py on a 2-core VM, one run (docs/models.md)", highlight=False)
+    console.print("** measured here by scripts/bench.py on a 2-core VM, one run (docs/performance.md)", highlight=False)
     console.print("Choose one with --model NAME or model.name in config.toml; each model indexes into its own "
                   "collection.", highlight=False)
