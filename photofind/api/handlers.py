@@ -266,8 +266,9 @@ def _trash(r: TrashRequest, ctx: Context) -> TrashReport:
     home = Path(r.home_trash) if r.home_trash else freedesktop.home_trash()
     if not home.is_absolute():
         raise InputError(f"the home trash must be an absolute path, not {home}")
+    # In the server this runs outside its lock and takes it one group at a time (trash's step_lock).
     return trash(moves, ctx.store.catalog, Journal(ctx.store.data_dir), home,
-                 release=lambda hashes: _release(ctx, r.model, hashes))
+                 release=lambda hashes: _release(ctx, r.model, hashes), step_lock=ctx.write_lock)
 
 
 def _restore(r: RestoreRequest, ctx: Context) -> RestoreReport:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from photofind.api.handlers import Context, reconcile_journal, run
-from photofind.api.requests import DupesRequest, IndexRequest, PingRequest, Request, StopRequest
+from photofind.api.requests import DupesRequest, IndexRequest, PingRequest, Request, StopRequest, TrashRequest
 from photofind.settings import Settings
 from photofind.daemon.activity import ActivityMeter
 from photofind.daemon.follower import Follower
@@ -309,7 +309,9 @@ class Daemon:
         # A query loads a model only for what is not indexed, and downloads its weights only if
         # they left the cache: that download's progress goes to this client, as a job's does.
         ctx = replace(self.context, on_progress=lambda p: emit(progress_to_json(p)))
-        if isinstance(request, DupesRequest):  # minutes at a million photos: it takes the lock only to write
+        # Minutes at a million photos, or hundreds of files to move: these take the lock only to
+        # write (dupes) or one group at a time (trash), so other queries are answered meanwhile.
+        if isinstance(request, (DupesRequest, TrashRequest)):
             return run(request, replace(ctx, write_lock=self.lock)).to_json()
         with self.lock:
             return run(request, ctx).to_json()

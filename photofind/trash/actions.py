@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import stat
 import time
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, ContextManager, Iterable
 
 from photofind.errors import InputError, NotAnImageError
 from photofind.media.files import NotRegularFileError
@@ -86,41 +87,53 @@ def trash(
     home: Path,
     *,
     release: Callable[[set[str]], None],
+    step_lock: ContextManager[object] | None = None,
 ) -> TrashReport:
     """Move each group's files (never its keeper) to the trash, one at a time; a file that
-    cannot go is skipped with its reason and the rest goes on."""
+    cannot go is skipped with its reason and the rest goes on. `step_lock`: the server's store
+    lock, held for one group at a time (its checks, moves and catalog changes), so that other
+    queries are answered between groups while hundreds of files move."""
     report = TrashReport("")
-    writer: Writer | None = None
+    writers: list[Writer] = []  # the journal file, opened at the first move
     released: set[str] = set()
+    lock = step_lock or nullcontext()
     try:
         for g in groups:
-            if any(m.path == g.keeper.path for m in g.move):
-                raise InputError(f"{g.keeper.path} is its group's keeper and cannot be moved")
-            why = problem(g.keeper, catalog)
-            if why is not None:  # the group's last copy would go: nothing of it moves
-                report.skipped += [(m.path, f"kept: the keeper {g.keeper.path} is {why}") for m in g.move]
-                continue
-            for m in g.move:
-                why, went = problem(m, catalog) or _same_file(m.path, g.keeper.path), ""
-                if why is None:
-                    if writer is None:
-                        writer = journal.start()
-                        report.operation = writer.id
-                    why, went = _move_one(m, catalog, writer, home, g.keeper.path)
-                if why is None:
-                    released.add(m.hash)
-                    report.bytes += m.bytes
-                    report.moved.append((m.path, went))
-                else:
-                    report.skipped.append((m.path, why))
-                    if writer is not None:
-                        writer.write({"step": "skip", "path": m.path, "reason": why})
+            with lock:
+                _move_group(g, catalog, journal, home, report, writers, released)
+            _checkpoint("trash-group-done")  # outside the lock: the test of queries meanwhile stops here
     finally:
-        if writer is not None:
+        for writer in writers:
             writer.close()
         if released:
-            release(released)  # vectors of content no file holds any more; also after an error
+            with lock:
+                release(released)  # vectors of content no file holds any more; also after an error
     return report
+
+
+def _move_group(g: GroupMove, catalog: Catalog, journal: Journal, home: Path, report: TrashReport,
+                writers: list[Writer], released: set[str]) -> None:
+    if any(m.path == g.keeper.path for m in g.move):
+        raise InputError(f"{g.keeper.path} is its group's keeper and cannot be moved")
+    why = problem(g.keeper, catalog)
+    if why is not None:  # the group's last copy would go: nothing of it moves
+        report.skipped += [(m.path, f"kept: the keeper {g.keeper.path} is {why}") for m in g.move]
+        return
+    for m in g.move:
+        why, went = problem(m, catalog) or _same_file(m.path, g.keeper.path), ""
+        if why is None:
+            if not writers:
+                writers.append(journal.start())
+                report.operation = writers[0].id
+            why, went = _move_one(m, catalog, writers[0], home, g.keeper.path)
+        if why is None:
+            released.add(m.hash)
+            report.bytes += m.bytes
+            report.moved.append((m.path, went))
+        else:
+            report.skipped.append((m.path, why))
+            if writers:
+                writers[0].write({"step": "skip", "path": m.path, "reason": why})
 
 
 def _same_file(path: str, keeper: str) -> str | None:

@@ -74,3 +74,39 @@ def test_status_is_answered_while_dupes_runs(isolated_home: Path, env: dict[str,
     finally:
         if dupes.poll() is None:
             dupes.kill()
+
+
+def test_queries_are_answered_between_the_groups_of_a_long_trash(isolated_home: Path, env: dict[str, str],
+                                                                 tmp_path: Path) -> None:
+    """`dupes --trash` in the server holds the store lock one group at a time: paused (a test
+    hook, PHOTOFIND_TEST_PAUSE) after its first group, the server still answers `status`, which
+    already counts that group's files as gone."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from photofind.cli.app import app
+    from tests.helpers.images import save, scene
+
+    lib = tmp_path / "photos"
+    for g in range(3):  # three groups of identical copies
+        original = save(scene(40 + g, (200, 150)), lib / f"g{g}" / "original.jpg", quality=90)
+        os.utime(original, (1_500_000_000, 1_500_000_000))  # the oldest: each group's keeper
+        for c in range(2):
+            shutil.copy(original, lib / f"g{g}" / f"copy{c}.jpg")
+    assert CliRunner().invoke(app, ["index", str(lib), "-m", "pixel"]).exit_code == 0  # in-process, no server
+    marker = tmp_path / "paused"
+    trash = subprocess.Popen([PY, "-m", "photofind", "dupes", "--trash", "--yes", "--json"],
+                             env={**env, "PHOTOFIND_TEST_PAUSE": f"trash-group-done:1:{marker}"},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(marker.exists, 120, "the server's trash to pause after its first group")
+        status = subprocess.run([PY, "-m", "photofind", "status", "--json"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert status.returncode == 0, status.stderr
+        assert json.loads(status.stdout)["files"] == 9 - 2  # the first group's two copies moved
+        assert trash.poll() is None  # the trash is still under way
+        assert sum(p.exists() for p in lib.rglob("*.jpg")) == 7
+    finally:
+        trash.kill()  # the paused server is killed by the env fixture (kill -9 loses nothing: test_trash.py)
+        trash.communicate(timeout=30)
