@@ -30,7 +30,7 @@ def metric_names(incomplete: str) -> list[str]:
     return [name for name in METRICS if name.startswith(incomplete)]
 
 
-MODEL = typer.Option(None, "--model", "-m", help="clip, effnet-lite0 (offline) or pixel. [env PHOTOFIND_MODEL]",
+MODEL = typer.Option(None, "--model", "-m", help="clip, clip-multilingual, effnet-lite0 (offline) or pixel (see: photofind models). [env PHOTOFIND_MODEL]",
                      autocompletion=model_names)
 DEVICE = typer.Option(None, "--device", help="auto, cpu or cuda.")
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
