@@ -55,7 +55,7 @@ class ClipEmbedder(OnnxPath, Embedder):
         self.pretrained = pretrained
         self.checkpoint = os.path.expanduser(checkpoint) if checkpoint else ""
         self.clip_config = os.path.expanduser(clip_config) if clip_config else ""
-        # model.quantize is torch's dynamic int8 (README, Performance): it keeps the torch path.
+        # model.quantize is torch's dynamic int8 (docs/performance.md): it keeps the torch path.
         self.runtime = "torch" if quantize else runtime
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._requested_device = device

@@ -4,7 +4,7 @@ upright, 8-bit RGB, the pixel limit checked from the header, and no bigger a dec
 
 Most cameras embed a JPEG preview in the RAW file, rendered by the camera itself. Decoding it
 is a JPEG decode (draft mode included); developing the sensor data costs more, and more again
-for a camera's compressed RAW (README, "RAW photos", has figures). So the preview is used
+for a camera's compressed RAW (docs/performance.md, "RAW photos", has figures). So the preview is used
 whenever it is big enough, and the RAW data is developed only when there is none, or only a
 thumbnail too small for the caller.
 """

@@ -1,6 +1,6 @@
 """The HNSW configuration of new vector collections, and how an existing one compares.
 
-Chosen with scripts/bench_recall.py (README, "Neighbours you can trust"). `ef_search` can be
+Chosen with scripts/bench_recall.py (docs/performance.md, "Neighbours you can trust"). `ef_search` can be
 raised on an existing collection (Chroma applies it when the index is next loaded);
 `max_neighbors` and `ef_construction` are fixed when a collection is built, so a collection built
 with other values is reported by `status` and rebuilt by `photofind reindex --full`."""
