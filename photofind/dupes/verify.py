@@ -33,6 +33,15 @@ MIN_VALID = 0.5  # a tile counts when at least half of it lies inside the other 
 # well below; different pictures (a 3-8 % region replaced, a person moved 3-5 % in a burst, the
 # dreidels) above. The tone curve is fitted before, so it is no looser on local changes.
 MAX_TILE_DIFF = 7.0
+# The fine test: 5x5 tiles every pixel, where either picture has strokes (a mean gradient of at
+# least FINE_DETAIL levels a pixel, blurred). A 6x6 tile averages a one-stroke change (two dreidel
+# letters) below MAX_TILE_DIFF; a 5x5 one does not. Smooth areas are left to the 6x6 tiles: there
+# a fine tile sees only what the tone fit leaves of a clipped sky. Calibrated by
+# scripts/dupes_quality.py on the stamps set (docs/dupes.md): every copy kind <= 6.75, the
+# closest dreidel pair 8.35.
+FINE_WINDOW = 5
+FINE_DETAIL = 12.0
+MAX_FINE_DIFF = 7.5
 # The tone curve: grey levels at KNOTS mapped anywhere within MAX_TONE of themselves, monotone.
 # Six knots cannot follow a 4-8 % region of the frame; 64 levels cover x1.3 brightness with clipping.
 KNOTS = np.linspace(0, 255, 6)
@@ -51,6 +60,14 @@ MAX_COLOUR_TILE = 0.3
 MIN_COLOUR_PIXELS = 8  # of 256: an object on white (a product shot, a stamp) still has its colour
 GREY_SPREAD = 0.04  # a picture whose chroma varies less than this is grey (or one tint: sepia)
 COLOURFUL = 0.1  # and one whose chroma varies more is in colour
+# A fainter colour photo against a toned copy: the copy's chroma is a function of its grey level
+# (grey, sepia: what is left once a quadratic tint curve is fitted is <= ONE_TINT), the photo's
+# chroma spreads more than FAINT_COLOUR and the copy keeps under MIN_KEPT of its pattern (a copy
+# keeps 0.7-1.45 of it: a saturation edit). A white-balanced copy of a grey photo spreads 0.048 at
+# most on the stamps set: it is a tint, and keeps nothing, so FAINT_COLOUR sits just above it.
+ONE_TINT = 0.015
+FAINT_COLOUR = 0.05
+MIN_KEPT = 0.3
 # Edited versions: the frame agrees except in at most this share of it.
 MAX_EDIT_SHARE = 0.25
 CHANGED_PX = 0.08 * 255  # a pixel of a failing tile counts as changed past this difference
@@ -60,6 +77,7 @@ CHANGED_PX = 0.08 * 255  # a pixel of a failing tile counts as changed past this
 class Match:
     tile_diff: float  # largest mean absolute difference of a tile, % of full scale (0-100)
     aligned: bool  # False: the aspect ratios differ too much for a crop (tile_diff is then 100)
+    fine_diff: float = 0.0  # largest over the fine tiles where there is detail, same scale
     colour_mean: float = 0.0  # mean chroma difference after the white balance fit
     colour_tile: float = 0.0  # largest over 3x3 colour tiles
     changed: float = 0.0  # share of the frame that differs (0-1), counted when some tile fails
@@ -67,7 +85,7 @@ class Match:
 
     def same(self, limit: float = MAX_TILE_DIFF) -> bool:
         """The same picture: every tile agrees in tone and in colour."""
-        return (self.aligned and self.tile_diff <= limit and not self.monochrome
+        return (self.aligned and self.tile_diff <= limit and self.fine_diff <= MAX_FINE_DIFF and not self.monochrome
                 and self.colour_mean <= MAX_COLOUR_MEAN and self.colour_tile <= MAX_COLOUR_TILE)
 
     def edited(self, limit: float = MAX_TILE_DIFF) -> bool:
@@ -136,19 +154,21 @@ def _one_way(
     b = np.frombuffer(thumb_b, dtype=np.uint8).reshape(THUMB, THUMB).astype(np.float32)
     mapped, mask, margins = _align(a, b)
     channels = _map(_rgb(a, colour_a), margins) if colour_a else None
-    diff = _tolerant(tone_fit(mapped, b, mask, channels), b)
+    fitted = tone_fit(mapped, b, mask, channels)
+    diff = _tolerant(fitted, b)
     worst, failing = _windows(diff, mask)
+    fine, fine_failing = _fine_windows(diff, mask, fitted, b)
     colour = _colour(colour_a, colour_b, margins) if colour_a and colour_b else None
     changed = 0.0
-    if worst > MAX_TILE_DIFF or (colour is not None and colour[1] > MAX_COLOUR_TILE):
-        hit = failing & (diff > CHANGED_PX)
+    if worst > MAX_TILE_DIFF or fine > MAX_FINE_DIFF or (colour is not None and colour[1] > MAX_COLOUR_TILE):
+        hit = (failing | fine_failing) & (diff > CHANGED_PX)
         if colour is not None:
             scale = THUMB // COLOUR
             hit |= np.kron(colour[3] > MAX_COLOUR_TILE, np.ones((scale, scale), dtype=bool)) & mask
         changed = float(hit.sum() / max(mask.sum(), 1))
     if colour is None:
-        return Match(worst, True, changed=changed)
-    return Match(worst, True, colour[0], colour[1], changed, colour[2])
+        return Match(worst, True, fine, changed=changed)
+    return Match(worst, True, fine, colour[0], colour[1], changed, colour[2])
 
 
 def _axis(profile_a: np.ndarray, profile_b: np.ndarray) -> tuple[int, int]:
@@ -317,10 +337,16 @@ def _colour(colour_a: bytes, colour_b: bytes, margins: tuple[int, ...]) -> tuple
     if w.sum() < MIN_COLOUR_PIXELS:  # blown out or black: colour says nothing
         return 0.0, 0.0, False, none
     spread_a, spread_b = _spread(ca, w), _spread(cb, w)
-    monochrome = min(spread_a, spread_b) < GREY_SPREAD and max(spread_a, spread_b) > COLOURFUL
     mean_a = (ca * w[..., None]).sum((0, 1)) / w.sum()
     mean_b = (cb * w[..., None]).sum((0, 1)) / w.sum()
     da, db = ca - mean_a, cb - mean_b
+    monochrome = min(spread_a, spread_b) < GREY_SPREAD and max(spread_a, spread_b) > COLOURFUL
+    if not monochrome and max(spread_a, spread_b) > FAINT_COLOUR:
+        # the more colourful side against the other: is the other a tint that keeps none of it?
+        (d_col, d_tone, c_tone, rgb_tone) = (da, db, cb, b) if spread_a >= spread_b else (db, da, ca, a)
+        toned = min(spread_a, spread_b) < GREY_SPREAD or _beyond_tint(c_tone, rgb_tone, w) <= ONE_TINT
+        kept = float((d_col * d_tone * w[..., None]).sum() / max((d_col * d_col * w[..., None]).sum(), 1e-12))
+        monochrome = toned and kept < MIN_KEPT
     s = float(np.clip((da * db * w[..., None]).sum() / max((da * da * w[..., None]).sum(), 1e-9), *SATURATION))
     t = np.clip(mean_b - s * mean_a, -MAX_BALANCE, MAX_BALANCE)
     off = np.sqrt(((s * ca + t - cb) ** 2).sum(-1)) * w
@@ -328,6 +354,16 @@ def _colour(colour_a: bytes, colour_b: bytes, margins: tuple[int, ...]) -> tuple
     counts = np.lib.stride_tricks.sliding_window_view(np.pad(w, 1), (3, 3)).sum((2, 3))
     worst = float((tiles / np.maximum(counts, 1e-9))[counts >= 4].max(initial=0.0))
     return float(off.sum() / w.sum()), worst, monochrome, np.where(counts >= 4, tiles / np.maximum(counts, 1e-9), 0)
+
+
+def _beyond_tint(chroma: np.ndarray, rgb: np.ndarray, w: np.ndarray) -> float:
+    """RMS chroma left once a quadratic function of the grey level is fitted: ~0 for a grey or
+    toned (sepia, a white balance of grey) picture, whose colour follows its grey."""
+    g = (rgb @ LUMA) / 255
+    x = np.stack([np.ones_like(g), g, g * g], axis=-1)[w > 0]
+    y = chroma[w > 0]
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    return float(np.sqrt(((x @ coef - y) ** 2).sum(-1).mean()))
 
 
 def _blur3(rgb: np.ndarray) -> np.ndarray:
@@ -380,6 +416,37 @@ def _windows(diff: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
     failing = np.zeros((THUMB, THUMB), dtype=bool)
     for i, j in zip(*np.nonzero(means > MAX_TILE_DIFF)):
         failing[at[i] : at[i] + WINDOW, at[j] : at[j] + WINDOW] = True
+    return float(means.max()), failing & mask
+
+
+def _fine_windows(diff: np.ndarray, mask: np.ndarray, fitted: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
+    """Largest mean of `diff` over FINE_WINDOW-px squares at every pixel, among those where
+    either picture has detail (FINE_DETAIL), in % of full scale; and the pixels of the squares
+    past MAX_FINE_DIFF."""
+    w = FINE_WINDOW
+    at = np.arange(THUMB - w + 1)
+
+    def sums(x: np.ndarray) -> np.ndarray:
+        s = np.zeros((THUMB + 1, THUMB + 1))
+        s[1:, 1:] = x.cumsum(0).cumsum(1)
+        return s[w:, w:] - s[:-w, w:] - s[w:, :-w] + s[:-w, :-w]
+
+    def gradient(x: np.ndarray) -> np.ndarray:
+        x = _blur(x)
+        g = np.zeros_like(x, dtype=np.float64)
+        g[:, :-1] += np.abs(np.diff(x, axis=1))
+        g[:-1, :] += np.abs(np.diff(x, axis=0))
+        return g
+
+    d, n = sums(np.where(mask, diff, 0)), sums(mask.astype(np.float64))
+    detail = np.maximum(sums(gradient(fitted)), sums(gradient(b))) / (w * w)
+    ok = (n >= MIN_VALID * w * w) & (detail >= FINE_DETAIL)
+    failing = np.zeros((THUMB, THUMB), dtype=bool)
+    if not ok.any():
+        return 0.0, failing
+    means = np.where(ok, d / np.maximum(n, 1e-9), 0) * 100 / 255
+    for i, j in zip(*np.nonzero(means > MAX_FINE_DIFF)):
+        failing[at[i] : at[i] + w, at[j] : at[j] + w] = True
     return float(means.max()), failing & mask
 
 
