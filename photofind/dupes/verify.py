@@ -61,13 +61,14 @@ MIN_COLOUR_PIXELS = 8  # of 256: an object on white (a product shot, a stamp) st
 GREY_SPREAD = 0.04  # a picture whose chroma varies less than this is grey (or one tint: sepia)
 COLOURFUL = 0.1  # and one whose chroma varies more is in colour
 # A fainter colour photo against a toned copy: the copy's chroma is a function of its grey level
-# (grey, sepia: what is left once a quadratic tint curve is fitted is <= ONE_TINT), the photo's
-# chroma spreads more than FAINT_COLOUR and the copy keeps under MIN_KEPT of its pattern (a copy
-# keeps 0.7-1.45 of it: a saturation edit). A white-balanced copy of a grey photo spreads 0.048 at
-# most on the stamps set: it is a tint, and keeps nothing, so FAINT_COLOUR sits just above it.
+# (grey, sepia: what a quadratic tint curve leaves is <= ONE_TINT), the photo's chroma spreads more
+# than FAINT_COLOUR and the copy keeps under MIN_KEPT of its pattern (a copy keeps 0.7-1.45 of it,
+# a saturation edit). Measured by scripts/dupes_quality.py on the stamps set (docs/dupes.md): a
+# white-balanced copy of a grey photo is a tint that keeps nothing, spread up to 0.048, so
+# FAINT_COLOUR sits just above it; photos fainter than that cannot be told from their grey copy.
 ONE_TINT = 0.015
 FAINT_COLOUR = 0.05
-MIN_KEPT = 0.3
+MIN_KEPT = 0.5
 # Edited versions: the frame agrees except in at most this share of it.
 MAX_EDIT_SHARE = 0.25
 CHANGED_PX = 0.08 * 255  # a pixel of a failing tile counts as changed past this difference
@@ -342,11 +343,11 @@ def _colour(colour_a: bytes, colour_b: bytes, margins: tuple[int, ...]) -> tuple
     da, db = ca - mean_a, cb - mean_b
     monochrome = min(spread_a, spread_b) < GREY_SPREAD and max(spread_a, spread_b) > COLOURFUL
     if not monochrome and max(spread_a, spread_b) > FAINT_COLOUR:
-        # the more colourful side against the other: is the other a tint that keeps none of it?
-        (d_col, d_tone, c_tone, rgb_tone) = (da, db, cb, b) if spread_a >= spread_b else (db, da, ca, a)
-        toned = min(spread_a, spread_b) < GREY_SPREAD or _beyond_tint(c_tone, rgb_tone, w) <= ONE_TINT
+        # the side whose colour follows its grey best is the toned one; the other must be in colour
+        tint_a, tint_b = _beyond_tint(ca, a, w), _beyond_tint(cb, b, w)
+        d_col, d_tone, spread_col = (da, db, spread_a) if tint_b <= tint_a else (db, da, spread_b)
         kept = float((d_col * d_tone * w[..., None]).sum() / max((d_col * d_col * w[..., None]).sum(), 1e-12))
-        monochrome = toned and kept < MIN_KEPT
+        monochrome = min(tint_a, tint_b) <= ONE_TINT and spread_col > FAINT_COLOUR and kept < MIN_KEPT
     s = float(np.clip((da * db * w[..., None]).sum() / max((da * da * w[..., None]).sum(), 1e-9), *SATURATION))
     t = np.clip(mean_b - s * mean_a, -MAX_BALANCE, MAX_BALANCE)
     off = np.sqrt(((s * ca + t - cb) ** 2).sum(-1)) * w
