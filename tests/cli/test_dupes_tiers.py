@@ -4,8 +4,9 @@ indexed with the pixel model into a real catalog and Chroma, generated photos on
 Must group as the same picture: a copy brightened x1.3 with contrast x0.85 (the old grey test
 grouped a third of those), a white-balanced copy. Must not: the same frame with its colours turned
 (same grey thumbnail), a plain gradient in other colours, a monochrome conversion, a caption box,
-5 % of the frame replaced. With --edits the caption and the monochrome copy come back as edited
-versions, each saying what differs.
+5 % of the frame replaced, two real dreidel stamps one letter apart. With --edits the caption and
+the monochrome copies (of a generated photo and of a stamp whose colour is faint) come back as
+edited versions, each saying what differs.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 import sqlite3
 
 from photofind.cli.app import app
 from photofind.dupes.report import DupesReport
+from tests.conftest import STAMPS
 from tests.helpers.images import caption, photo, plain, recolour, replace_region, save, tone_edit
 
 runner = CliRunner()
@@ -34,7 +37,10 @@ SAME = [
 EDITED = {
     frozenset({"m.jpg", "m_mono.jpg"}): "monochrome or sepia version",
     frozenset({"c.jpg", "c_caption.jpg"}): "caption or local edit",
+    frozenset({"f.jpg", "f_mono.jpg"}): "monochrome or sepia version",
 }
+NOT_SAME = {"r_other_colours.jpg", "p_other_colours.jpg", "m_mono.jpg", "c_caption.jpg", "n_5pc.jpg", "f_mono.jpg",
+            "d_other_letter.jpg"}
 
 
 @pytest.fixture
@@ -71,6 +77,12 @@ def photos(tmp_path: Path) -> Path:
     n = photo(38)
     save(n, root / "n.jpg", quality=92)
     save(replace_region(n, photo(39), 0.05, 5), root / "n_5pc.jpg", quality=92)
+    # real stamps: a faint colour drawing and its grey copy; two dreidels one letter apart
+    f = Image.open(STAMPS / "test/household_tools/00185.jpg").convert("RGB")
+    save(f, root / "f.jpg", quality=92)
+    save(f.convert("L").convert("RGB"), root / "f_mono.jpg", quality=92)
+    shutil.copy(STAMPS / "train/seasonal_hanukkah/00274.jpg", root / "d.jpg")
+    shutil.copy(STAMPS / "test/seasonal_hanukkah/00278.jpg", root / "d_other_letter.jpg")
     res = runner.invoke(app, ["index", str(root), "-m", "pixel"])
     assert res.exit_code == 0, res.output
     return root
@@ -106,8 +118,7 @@ def test_edits_are_their_own_tier_and_say_what_differs(photos: Path) -> None:
     assert 2 <= share <= 12  # the box is 5 % of the frame
     for g in found.values():  # never "the same picture" for colour-only changes or the near miss
         if g["tier"] in ("identical", "same"):
-            assert not names(g) & {"r_other_colours.jpg", "p_other_colours.jpg", "m_mono.jpg", "c_caption.jpg",
-                                   "n_5pc.jpg"}
+            assert not names(g) & NOT_SAME
     assert not any(names(g) & {"r_other_colours.jpg", "p_other_colours.jpg"} for g in found.values())
     # the same-picture groups are the same as without --edits
     assert {k for k, g in found.items() if g["tier"] != "edited"} == {names(g) for g in groups()}
