@@ -13,12 +13,18 @@ when both files land in one of its groups.
 
 Prints per kind: the pHash bits, the largest tile difference and the colour differences
 (min / median / max), the share judged "same picture", "edited version", and grouped by each peer.
+With --plain-strangers PAIRS it measures instead why tone-edited plain pictures are not searched
+for: how many random pairs of *different* plain pictures the full test calls the same picture (what
+pairing every plain picture with every other would let through), and how many pass today (within
+the plain search's colour radius), beside the full test's verdict on tone-edited plain copies.
 Usage: python scripts/dupes_quality.py [--stamps N] [--generated N] [--plain N] [--no-peers] [--json]
+       python scripts/dupes_quality.py --plain-strangers 3000 [--library 34000]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import tempfile
@@ -34,7 +40,7 @@ from photofind.dupes import MAX_DISTANCE  # noqa: E402
 from photofind.dupes.candidates import CROP_BITS  # noqa: E402
 from photofind.dupes.plain import PLAIN_RADIUS, layouts  # noqa: E402
 from photofind.dupes.verify import compare  # noqa: E402
-from photofind.media.fingerprint import THUMB, Fingerprint, fingerprint_file, hamming  # noqa: E402
+from photofind.media.fingerprint import THUMB, Fingerprint, fingerprint, fingerprint_file, hamming  # noqa: E402
 from tests.helpers.images import caption, photo as generated, plain, recolour, replace_region, tone_edit  # noqa: E402
 
 STAMPS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stamps"  # shipped with the repo
@@ -116,8 +122,49 @@ def judge(a: Fingerprint, b: Fingerprint) -> dict[str, object]:
     both_plain = bool(plain_.all()) and float(np.linalg.norm(layout[0] - layout[1])) <= PLAIN_RADIUS
     candidate = bits <= MAX_DISTANCE or cropped <= CROP_BITS or both_plain  # as find._near
     tier = m.tier() if candidate else None
-    return {"bits": min(bits, cropped), "tile": m.tile_diff, "colour_mean": m.colour_mean,
+    return {"bits": min(bits, cropped), "tile": m.tile_diff, "fine": m.fine_diff, "colour_mean": m.colour_mean,
             "colour_tile": m.colour_tile, "changed": m.changed, "tier": tier}
+
+
+def in_memory(im: Image.Image, quality: int = 90) -> Fingerprint:
+    """The fingerprint `dupes` keeps of the picture saved as a JPEG."""
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    back = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    return fingerprint(back, back.width, back.height, None)
+
+
+def plain_strangers(pairs: int, library: int) -> dict[str, object]:
+    """Random pairs of different plain pictures through the full test, and tone-edited plain
+    copies through it, as if the plain search paired every plain picture with every other."""
+    n = int(np.ceil((1 + np.sqrt(1 + 8 * pairs)) / 2))  # pictures enough for `pairs` distinct pairs
+    prints = [in_memory(plain(20_000 + i, (320, 240))) for i in range(n)]
+    layout, _ = layouts([f.colour for f in prints])
+    rng = np.random.default_rng(0)
+    every = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    chosen = [every[k] for k in rng.choice(len(every), min(pairs, len(every)), replace=False)]
+    same = near = near_same = 0
+    for i, j in chosen:
+        a, b = prints[i], prints[j]
+        ok = compare(a.thumb, (a.width, a.height), b.thumb, (b.width, b.height), a.colour, b.colour).same()
+        close = float(np.linalg.norm(layout[i] - layout[j])) <= PLAIN_RADIUS
+        same, near, near_same = same + ok, near + close, near_same + (ok and close)
+    tone = {"brighter x1.3, contrast x0.85": lambda im: tone_edit(im, 1.3, 0.85),
+            "darker x0.8, contrast x1.2": lambda im: tone_edit(im, 0.8, 1.2),
+            "gamma 0.7": lambda im: tone_edit(im, gamma=0.7)}
+    copies = {}
+    for name, edit in tone.items():
+        found = 0
+        for i in range(20):
+            im = plain(20_000 + i, (320, 240))
+            a, b = prints[i], in_memory(edit(im))
+            found += compare(a.thumb, (a.width, a.height), b.thumb, (b.width, b.height), a.colour, b.colour).same()
+        copies[name] = f"{found}/20"
+    rate = same / len(chosen)
+    return {"pictures": n, "pairs": len(chosen), "full_test_same": same, "within_plain_radius": near,
+            "within_radius_and_same": near_same, "library": library,
+            "false_pairs_at_library": round(rate * library * (library - 1) / 2),
+            "tone_edited_copies_full_test_same": copies}
 
 
 def peers(folder: Path) -> dict[str, Callable[[Path, Path], bool]]:
@@ -156,7 +203,24 @@ def main() -> None:
     ap.add_argument("--plain", type=int, default=20, help="generated plain 320x240 originals (sky, wall)")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--plain-strangers", type=int, default=0, metavar="PAIRS",
+                    help="measure only: random pairs of different plain pictures through the full test")
+    ap.add_argument("--library", type=int, default=34_000, help="plain pictures to extrapolate false pairs to")
     args = ap.parse_args()
+    if args.plain_strangers:
+        found = plain_strangers(args.plain_strangers, args.library)
+        if args.json:
+            print(json.dumps(found, indent=2))
+        else:
+            print(f"{found['pairs']} random pairs of {found['pictures']} different plain 320x240 pictures (JPEG q90):")
+            print(f"  the full test calls {found['full_test_same']} the same picture"
+                  f" (~{found['false_pairs_at_library']:,} false pairs among {found['library']:,} plain photos"
+                  f" if every plain pair were tested)")
+            print(f"  within the plain search's radius ({PLAIN_RADIUS} levels): {found['within_plain_radius']},"
+                  f" of which the full test keeps {found['within_radius_and_same']}")
+            for name, got in found["tone_edited_copies_full_test_same"].items():
+                print(f"  tone-edited copies ({name}), full test alone: {got} the same picture")
+        return
     work = Path(tempfile.mkdtemp(prefix="pf-dupes-quality-"))
     originals = [("stamps", im) for im in stamps(args.stamps)]
     originals += [("generated", generated(1000 + i)) for i in range(args.generated)]
@@ -208,6 +272,7 @@ def main() -> None:
         table[kind] = {
             "expected": expected[kind], "pairs": n,
             "bits": spread([r["bits"] for r in rows], 0), "tile": spread([r["tile"] for r in rows]),
+            "fine": spread([r["fine"] for r in rows]),
             "colour_mean": spread([r["colour_mean"] for r in rows], 3),
             "colour_tile": spread([r["colour_tile"] for r in rows], 3),
             "same": sum(r["tier"] == "same" for r in rows) / n,
@@ -222,15 +287,16 @@ def main() -> None:
     print(f"{len(originals)} originals ({args.stamps} stamps asked, {args.generated} generated, {args.plain} plain);"
           f" candidates: pHash <= {MAX_DISTANCE} bits or inner pHash <= {CROP_BITS}")
     names = list(others)
-    print("| kind | expected | pairs | pHash bits min/med/max | tile diff % | colour mean | colour tile |"
-          " photofind: same | same: stamps / generated / plain | photofind --edits: edited | " + " | ".join(names) + " |")
-    print("|" + "---|" * (10 + len(names)))
+    print("| kind | expected | pairs | pHash bits min/med/max | tile diff % | fine tile % | colour mean | colour tile |"
+          " photofind: same | same: stamps / generated / plain | photofind --edits: edited |"
+          + "".join(f" {n} |" for n in names))
+    print("|" + "---|" * (11 + len(names)))
     for kind, f in table.items():
-        b, t, cm, ct = f["bits"], f["tile"], f["colour_mean"], f["colour_tile"]
+        b, t, fi, cm, ct = f["bits"], f["tile"], f["fine"], f["colour_mean"], f["colour_tile"]
         print(f"| {kind} | {f['expected']} | {f['pairs']} | {b[0]:.0f} / {b[1]:.0f} / {b[2]:.0f} | "
-              f"{t[0]} / {t[1]} / {t[2]} | {cm[0]} / {cm[1]} / {cm[2]} | {ct[0]} / {ct[1]} / {ct[2]} | "
-              f"{f['same']:.0%} | {' / '.join(f['same_by_source'].values())} | {f['edited']:.0%} | "
-              + " | ".join(f"{f[n]:.0%}" for n in names) + " |")
+              f"{t[0]} / {t[1]} / {t[2]} | {fi[0]} / {fi[1]} / {fi[2]} | {cm[0]} / {cm[1]} / {cm[2]} | {ct[0]} / {ct[1]} / {ct[2]} | "
+              f"{f['same']:.0%} | {' / '.join(f['same_by_source'].values())} | {f['edited']:.0%} |"
+              + "".join(f" {f[n]:.0%} |" for n in names))
 
 
 if __name__ == "__main__":
