@@ -198,12 +198,10 @@ class Indexer:
 
     def prime(self) -> None:
         """List the collection's ids now, so that the first small apply does not pay for it
-        (3 s at 100,000 photos), and bring the vector mirror in step: the daemon calls this once
-        after its start-up scan."""
+        (3 s at 100,000 photos): the daemon calls this once after its start-up scan."""
         with self.write_lock:
             if self._ids is None:
                 self._ids = self.vectors.ids()
-            self.vectors.sync_mirror()  # a store from before the mirror: copied once, here
 
     def _stamp(self) -> None:
         with self.catalog.transaction():
