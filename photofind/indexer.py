@@ -198,12 +198,10 @@ class Indexer:
 
     def prime(self) -> None:
         """List the collection's ids now, so that the first small apply does not pay for it
-        (3 s at 100,000 photos), and bring the vector mirror in step: the daemon calls this once
-        after its start-up scan."""
+        (3 s at 100,000 photos): the daemon calls this once after its start-up scan."""
         with self.write_lock:
             if self._ids is None:
                 self._ids = self.vectors.ids()
-            self.vectors.sync_mirror()  # a store from before the mirror: copied once, here
 
     def _stamp(self) -> None:
         with self.catalog.transaction():
@@ -312,9 +310,13 @@ def make_indexer(catalog: Catalog, vectors: VectorStore, embedder: Embedder, set
     """The one way a store's indexer is built from the settings (a command answered here, the
     server's jobs and its watcher): the path filter, batch size, workers and pixel limit, and
     the hook that deletes a content's thumbnails with its vector. `extra`: the server's write
-    lock, stop event and progress meter."""
+    lock, stop event and progress meter, or a replacement for any of these (eval's own stores
+    pass on_collected=None)."""
     from photofind.store.thumbnails import collector
 
-    return Indexer(catalog, vectors, embedder, path_filter=PathFilter(settings.extensions, settings.exclude),
-                   batch_size=settings.model.batch_size, workers=settings.index.workers,
-                   max_pixels=settings.index.max_pixels, on_collected=collector(settings.store.cache_dir), **extra)
+    chosen: dict[str, Any] = dict(
+        path_filter=PathFilter(settings.extensions, settings.exclude), batch_size=settings.model.batch_size,
+        workers=settings.index.workers, max_pixels=settings.index.max_pixels,
+        on_collected=collector(settings.store.cache_dir),
+    )
+    return Indexer(catalog, vectors, embedder, **{**chosen, **extra})

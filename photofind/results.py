@@ -23,9 +23,11 @@ class Match:
 
 
 @dataclass(frozen=True)
-class QueryPart:
-    """One term of the query vector (photofind.query.combined): an image file or words, and its weight.
-    A negative weight steers away from it (`--not`)."""
+class AnsweredPart:
+    """One term of the query vector (photofind.query.combined) as the answer echoes it: an image
+    file, an upload or words, its weight, and whether its stored vector was reused. A negative
+    weight steers away from it (`--not`). Not an input: an image is asked for as a
+    photofind.query.weighted.WeightedImage, the one weighted-image type."""
 
     kind: str  # "image" (a file), "upload" (a web upload's bytes) or "text"
     value: str  # the image's absolute path, the upload's name, or the words
@@ -55,7 +57,7 @@ class QueryResult:
     matches: list[Match]
     query_is_text: bool = False  # `search`: query is the words, not a file
     # What the query vector was made of, with weights; one part for a plain query.
-    parts: list[QueryPart] = field(default_factory=list)
+    parts: list[AnsweredPart] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)  # the indexed folders: tables show paths within them
     # no matches: why, e.g. "0 of 1,240 photos taken since 2027-01-01"; None when there are some
     empty_reason: str | None = None
@@ -78,7 +80,7 @@ class QueryResult:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "QueryResult":
         return cls(**{**data, "matches": [Match(**m) for m in data["matches"]],
-                      "parts": [QueryPart(**p) for p in data.get("parts", [])]})
+                      "parts": [AnsweredPart(**p) for p in data.get("parts", [])]})
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ def measure(data_dir: Path, photos: Path, reps: int) -> dict[str, float]:
     added: list[float] = []
     removed: list[float] = []
     with Store(data_dir, "bench") as store:
+        # Indexer itself, not make_indexer: --before runs this against older commits, whose
+        # factory (if any) takes other arguments; Indexer's have stayed the same.
         indexer = Indexer(store.catalog, store.vectors(embedder.id, "cosine"), embedder,
                           path_filter=PathFilter((".jpg",), ()), workers=1)
         for i in range(reps + 1):  # the first event also lists the collection's ids once: reported apart

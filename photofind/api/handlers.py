@@ -37,7 +37,7 @@ from photofind.trash.report import JournalReport, RestoreReport, TrashReport
 
 if TYPE_CHECKING:  # the indexer (numpy, PIL) is imported where a job needs it
     from photofind.indexer import Indexer
-    from photofind.library import LibraryPage
+    from photofind.browse_pages import LibraryPage
     from photofind.query.library import Library
 
 
@@ -127,7 +127,7 @@ def _photo(r: PhotoRequest, ctx: Context) -> PhotoInfo:
 
 def _browse(r: BrowseRequest, ctx: Context) -> "LibraryPage":
     """A page of the library: catalog rows only, no vector and no file is read."""
-    from photofind.library import browse
+    from photofind.browse_pages import browse
 
     roots = {str(p) for p in ctx.catalog.roots()} | {str(p) for p in ctx.settings.roots}
     return browse(ctx.catalog, roots, r.folder, r.after, r.folders_after, r.photos, r.folders)

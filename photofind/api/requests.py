@@ -16,7 +16,7 @@ from photofind.query.ranking import Ranking
 from photofind.query.weighted import WeightedImage
 from photofind.dupes import MAX_DISTANCE
 from photofind.dupes.report import DupesReport
-from photofind.library import FOLDERS_PAGE, PHOTOS_PAGE, LibraryPage
+from photofind.browse_pages import FOLDERS_PAGE, PHOTOS_PAGE, LibraryPage
 from photofind.results import Activity, IndexReport, PhotoInfo, QueryResult, StatusReport
 from photofind.trash.report import GroupMove, JournalReport, RestoreReport, TrashReport
 
@@ -234,7 +234,7 @@ class PhotoRequest(Request):
 @verb
 @dataclass(frozen=True, kw_only=True)
 class BrowseRequest(Request):
-    """A page of the library without a query (photofind.library): the newest photos and the
+    """A page of the library without a query (photofind.browse_pages): the newest photos and the
     top folders, or with `folder` that folder's own photos and subfolders. `after` and
     `folders_after` are the cursors a previous page returned."""
 

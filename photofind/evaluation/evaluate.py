@@ -11,7 +11,7 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from photofind.errors import InputError, ModelUnavailableError
 from photofind.grid import contact_sheet, like_tiles
 from photofind.media.images import open_image
 from photofind.private import private_dir, private_files
-from photofind.indexer import Indexer
+from photofind.indexer import make_indexer
 from photofind.results import Progress
 from photofind.query.distances import CHROMA_METRICS, METRICS, chunked, exact_top_k
 from photofind.evaluation.quality import average_precision_at, precision_at, recall
@@ -28,6 +28,9 @@ from photofind.scanner import PathFilter, scan
 from photofind.results import Match
 from photofind.query.matches import expand_hits, ranked_hashes
 from photofind.store.store import Store
+
+if TYPE_CHECKING:
+    from photofind.settings import Settings
 
 MAP_AT = 10
 THROUGHPUT_SAMPLE = 64
@@ -114,10 +117,7 @@ def evaluate(
     *,
     metrics: Sequence[str] = METRICS,
     ks: Sequence[int] = (1, 5, 10),
-    cache_dir: Path,
-    path_filter: PathFilter,
-    batch_size: int = 32,
-    workers: int = 2,
+    settings: "Settings",
     grid_dir: Path | None = None,
     on_progress: Callable[[str, Progress], None] | None = None,
 ) -> EvalReport:
@@ -128,7 +128,7 @@ def evaluate(
         raise InputError("-k needs positive numbers, e.g. -k 1,5,10")
     depth = max(max(ks), MAP_AT)
     dataset_key = hashlib.sha256(str(layout.root.resolve()).encode()).hexdigest()[:16]
-    stores = private_dir(cache_dir) / "eval" / dataset_key
+    stores = private_dir(settings.store.cache_dir) / "eval" / dataset_key
     with private_files():  # its own stores: private like the user's index
         stores.mkdir(parents=True, exist_ok=True)
     rows: list[EvalRow] = []
@@ -139,7 +139,7 @@ def evaluate(
             embedder = make_embedder(name)
             rows += _evaluate_one(
                 layout, embedder, metrics, ks, depth, relevant, stores,
-                path_filter, batch_size, workers, grid_dir, skipped,
+                settings, grid_dir, skipped,
                 (lambda p, n=name: on_progress(n, p)) if on_progress else None,
             )
         except ModelUnavailableError as exc:
@@ -152,7 +152,7 @@ def evaluate(
 
 def _evaluate_one(
     layout: Layout, embedder: Embedder, metrics: Sequence[str], ks: Sequence[int], depth: int,
-    relevant: dict[str, int], cache: Path, path_filter: PathFilter, batch_size: int, workers: int,
+    relevant: dict[str, int], cache: Path, settings: "Settings",
     grid_dir: Path | None, skipped: list[tuple[str, str]], on_progress: Callable[[Progress], None] | None,
 ) -> list[EvalRow]:
     train_root, test_root = layout.root / "train", layout.root / "test"
@@ -160,9 +160,9 @@ def _evaluate_one(
         train_vectors = train.vectors(embedder.id, "cosine")
         test_vectors = test.vectors(embedder.id, "cosine")
         for store, vectors, root in ((train, train_vectors, train_root), (test, test_vectors, test_root)):
-            report = Indexer(
-                store.catalog, vectors, embedder, path_filter=path_filter,
-                batch_size=batch_size, workers=workers, on_progress=on_progress,
+            # The user's thumbnails stay: eval's stores are its own, what they collect is theirs.
+            report = make_indexer(
+                store.catalog, vectors, embedder, settings, on_progress=on_progress, on_collected=None,
             ).index_roots([root])
             skipped += [s for s in report.skipped if s not in skipped]
         ids = sorted(train_vectors.ids())

@@ -21,13 +21,13 @@ from typing import Sequence
 import numpy as np
 
 from photofind.errors import InputError
-from photofind.results import QueryPart
+from photofind.results import AnsweredPart
 
 # Below this length (relative to the sum of |weights|) the parts cancel out: `like a --not a`.
 CANCELLED = 1e-4
 
 
-def check_weights(parts: Sequence[QueryPart]) -> None:
+def check_weights(parts: Sequence[AnsweredPart]) -> None:
     """Before any model loads: every weight a finite number other than 0, and something to look
     for (a positive part). A request from the socket is checked here too."""
     if not parts:
@@ -39,7 +39,7 @@ def check_weights(parts: Sequence[QueryPart]) -> None:
         raise InputError("every part of the query is to steer away from (--not): give something to look for")
 
 
-def mix(parts: Sequence[QueryPart], vectors: Sequence[np.ndarray]) -> np.ndarray:
+def mix(parts: Sequence[AnsweredPart], vectors: Sequence[np.ndarray]) -> np.ndarray:
     """The query vector of `parts` (see the module docstring), as float32."""
     check_weights(parts)
     if len(parts) == 1:

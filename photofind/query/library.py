@@ -22,7 +22,7 @@ from photofind.query.matches import answer, count_vectors
 from photofind.query.query_vectors import image_parts, upload_vector
 from photofind.query.ranking import Ranking
 from photofind.query.weighted import WeightedImage
-from photofind.results import QueryPart, QueryResult
+from photofind.results import AnsweredPart, QueryResult
 from photofind.store.catalog import Catalog
 from photofind.store.vectors import VectorStore
 
@@ -40,7 +40,7 @@ class Library:
         """The photos most like one image file, or like the weighted mix of several (a negative
         weight steers away: --not). The first image names the query."""
         asked = [_absolute(i) for i in images]
-        check_weights([QueryPart("image", i.path, i.weight) for i in asked])
+        check_weights([AnsweredPart("image", i.path, i.weight) for i in asked])
         total = count_vectors(self.vectors)
         parts, vecs = image_parts(asked, self.vectors, self.embedder, self.max_pixels)
         return self._answer(parts[0].value, mix(parts, vecs), ranking, total, parts)
@@ -54,7 +54,7 @@ class Library:
             raise InputError(f"no indexed photo has content {digest[:12]}…")
         paths = self.catalog.paths_for([digest]).get(digest, [])
         name = paths[0][0] if paths else digest
-        part = QueryPart("image", name, 1.0, was_indexed=True)
+        part = AnsweredPart("image", name, 1.0, was_indexed=True)
         return self._answer(name, stored[digest][0], ranking, total, [part], exclude_hash=digest)
 
     def like_upload(self, data: bytes, name: str, ranking: Ranking = DEFAULT_RANKING) -> QueryResult:
@@ -63,7 +63,7 @@ class Library:
         total = count_vectors(self.vectors)
         vector, _, was_indexed = upload_vector(data, self.vectors, self.embedder, self.max_pixels)
         # An upload is not a file of this machine: named, but nothing is excluded by its name.
-        return self._answer(name, vector, ranking, total, [QueryPart("upload", name, 1.0, was_indexed)])
+        return self._answer(name, vector, ranking, total, [AnsweredPart("upload", name, 1.0, was_indexed)])
 
     def search_text(self, text: str, ranking: Ranking = DEFAULT_RANKING,
                     examples: Sequence[WeightedImage] = ()) -> QueryResult:
@@ -75,14 +75,14 @@ class Library:
         if not text.strip():
             raise InputError("give some words to search for")
         asked = [_absolute(i) for i in examples]
-        words = QueryPart("text", text, 1.0)
-        check_weights([words, *(QueryPart("image", i.path, i.weight) for i in asked)])
+        words = AnsweredPart("text", text, 1.0)
+        check_weights([words, *(AnsweredPart("image", i.path, i.weight) for i in asked)])
         total = count_vectors(self.vectors)
         parts, vecs = image_parts(asked, self.vectors, self.embedder, self.max_pixels)
         vector = mix([words, *parts], [self.embedder.embed_texts([text])[0], *vecs])
         return self._answer(text, vector, ranking, total, [words, *parts], is_text=True)
 
-    def _answer(self, query: str, vector: object, ranking: Ranking, total: int, parts: list[QueryPart],
+    def _answer(self, query: str, vector: object, ranking: Ranking, total: int, parts: list[AnsweredPart],
                 *, is_text: bool = False, exclude_hash: str | None = None) -> QueryResult:
         return answer(query, vector, self.catalog, self.vectors, self.embedder, ranking, total=total, parts=parts,
                       is_text=is_text, exclude_hash=exclude_hash)

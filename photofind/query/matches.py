@@ -16,7 +16,7 @@ from photofind.query.filters import Filters
 from photofind.query.ranking import Ranking
 from photofind.query.memory import release_free_memory
 from photofind.query.distances import CHROMA_METRICS, HIGHER_IS_BETTER, chroma_to_metric, exact_top_k
-from photofind.results import Match, QueryPart, QueryResult
+from photofind.results import Match, AnsweredPart, QueryResult
 from photofind.store.vectors import VectorStore, photofind_collections
 
 NO_FILTERS = Filters()
@@ -112,7 +112,7 @@ def count_vectors(vectors: VectorStore) -> int:
 
 def answer(
     query: str, vector: np.ndarray, catalog: Catalog, vectors: VectorStore, embedder: Embedder, ranking: Ranking,
-    *, total: int, parts: list[QueryPart], is_text: bool = False, exclude_hash: str | None = None,
+    *, total: int, parts: list[AnsweredPart], is_text: bool = False, exclude_hash: str | None = None,
 ) -> QueryResult:
     """Rank for `vector`; the files among `parts` (the query's own) are never listed."""
     metric = ranking.metric

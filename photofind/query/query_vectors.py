@@ -18,7 +18,7 @@ from photofind.media.files import NotRegularFileError, check_regular
 from photofind.media.hashing import sha256_file
 from photofind.media.images import open_image
 from photofind.query.weighted import WeightedImage
-from photofind.results import QueryPart
+from photofind.results import AnsweredPart
 from photofind.store.vectors import VectorStore
 
 
@@ -64,7 +64,7 @@ def upload_vector(data: bytes, vectors: VectorStore, embedder: Embedder, max_pix
 
 def image_parts(
     images: Sequence[WeightedImage], vectors: VectorStore, embedder: Embedder, max_pixels: int
-) -> tuple[list[QueryPart], list[np.ndarray]]:
+) -> tuple[list[AnsweredPart], list[np.ndarray]]:
     """Each weighted image's part and unit vector: stored vectors reused for indexed images, the
     model run only for the rest. Every file is checked before the model runs for any."""
     for image in images:
@@ -72,6 +72,6 @@ def image_parts(
     parts, vecs = [], []
     for image in images:
         vector, _, was_indexed = query_vector(Path(image.path), vectors, embedder, max_pixels)
-        parts.append(QueryPart("image", image.path, image.weight, was_indexed))
+        parts.append(AnsweredPart("image", image.path, image.weight, was_indexed))
         vecs.append(vector)
     return parts, vecs

@@ -1,11 +1,12 @@
 """A copy of one collection's vectors as raw float32 bytes in the catalog's SQLite file, for the
 scans that must see every vector (`--metric l1|corr`, `--exact`).
 
-Chroma hands vectors back as Python lists of floats: measured here at about 1.3 ms per 3072-d
-vector, two minutes for 100,000 pixel vectors. SQLite hands back bytes that numpy reads in
-place. The mirror follows every write of its VectorStore; it is trusted only while it holds as
-many vectors as Chroma, and is brought back in step from Chroma otherwise (a crash between the
-two writes, or a store from before the mirror existed)."""
+Chroma hands vectors back as Python lists of floats; SQLite hands back bytes that numpy reads
+in place: a full l1 scan read 12-18 times faster from here (docs/performance.md, "Full scans").
+The mirror follows every write of its VectorStore; it is trusted only while it holds as many
+vectors as Chroma, and is brought back in step from Chroma otherwise (a crash between the two
+writes, or a store from before the mirror existed) by its one resync path,
+`VectorStore._resync_mirror`, which every full scan runs first."""
 
 from __future__ import annotations
 

@@ -127,7 +127,7 @@ class VectorStore:
 
     def _raise_ef_search(self) -> None:
         """A collection searched with a smaller ef_search than photofind's choice is raised to it,
-        before its index is loaded: more candidates per query, better recall (README)."""
+        before its index is loaded: more candidates per query, better recall (docs/performance.md)."""
         config = (self._collection.configuration_json or {}).get("hnsw") or {}
         if config.get("ef_search", HNSW["ef_search"]) < HNSW["ef_search"]:
             self._collection.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
@@ -214,24 +214,25 @@ class VectorStore:
         return [Hit(i, float(d), m or {}) for i, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])]
 
     def iter_all(self, chunk: int | None = None) -> Iterator[tuple[list[str], np.ndarray]]:
-        """Every (ids, vectors) page; memory stays bounded by `chunk` rows. From the mirror, once
-        it is in step with Chroma; from Chroma itself when there is none."""
+        """Every (ids, vectors) page; memory stays bounded by `chunk` rows. From the mirror,
+        brought in step with Chroma first; from Chroma itself when there is none."""
         col = self.collection()
         if col is None:
             return
         chunk = min(chunk or self.max_batch, self.max_batch)
         if self.mirror is not None:
-            self.sync_mirror()
+            self._resync_mirror(col)
             yield from self.mirror.chunks(chunk)
             return
         yield from self._chroma_pages(col, chunk)
 
-    def sync_mirror(self) -> int:
-        """Bring the mirror in step with Chroma (slow once for a store that predates it); returns
-        the vectors copied."""
-        col = self.collection()
-        if self.mirror is None or col is None or self.mirror.count() == col.count():
-            return 0
+    def _resync_mirror(self, col: Any) -> None:
+        """The mirror's one resync path: when its count differs from Chroma's (a crash between
+        the two writes, or a store from before the mirror), copy what it lacks and drop what
+        Chroma no longer holds. Slow once for an old store; a count each scan otherwise."""
+        assert self.mirror is not None
+        if self.mirror.count() == col.count():
+            return
         have = self.mirror.ids()
         ids = self.ids()
         self.mirror.drop(sorted(have - ids))
@@ -239,7 +240,6 @@ class VectorStore:
         for start in range(0, len(missing), 500):  # small pages: Chroma's cost per vector grows with the page
             got = col.get(ids=missing[start : start + 500], include=["embeddings"])
             self.mirror.put(list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32))
-        return len(missing)
 
     @staticmethod
     def _chroma_pages(col: Any, chunk: int) -> Iterator[tuple[list[str], np.ndarray]]:

@@ -10,11 +10,11 @@ import pytest
 
 from photofind.query.combined import mix
 from photofind.errors import InputError
-from photofind.results import QueryPart
+from photofind.results import AnsweredPart
 
 
-def parts(*weights: float) -> list[QueryPart]:
-    return [QueryPart("image", f"/p/{i}.jpg", w) for i, w in enumerate(weights)]
+def parts(*weights: float) -> list[AnsweredPart]:
+    return [AnsweredPart("image", f"/p/{i}.jpg", w) for i, w in enumerate(weights)]
 
 
 def test_the_weighted_sum_renormalised() -> None:

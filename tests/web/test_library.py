@@ -16,7 +16,7 @@ import pytest
 from photofind import config
 from photofind.api.requests import BrowseRequest, IndexRequest
 from photofind.api.client import Client
-from photofind.library import browse
+from photofind.browse_pages import browse
 from photofind.store.catalog import Catalog, FileRow
 from tests.helpers.images import library
 from tests.web.conftest import BASE, Lib, sha, stamp
