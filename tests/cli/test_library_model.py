@@ -1,5 +1,5 @@
-"""A library remembers its model (issue 19, part 3): the real CLI in a subprocess, with servers
-off (--no-server) and through a real on-demand `photofind serve`. Nothing names a model after
+"""A library remembers its model (issue 19, part 3): the real CLI (in this process; `watch` and `web`
+in their own), with servers off and through a real on-demand `photofind serve`. Nothing names a model after
 `index --model ...`: no flag, no PHOTOFIND_MODEL, no config key."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Iterator
 import pytest
 
 from photofind.store.lock import StoreLock, read_owner
+from tests.helpers.cli import Ran, run_here
 from tests.helpers.images import library
 
 PY = sys.executable
@@ -31,8 +32,8 @@ def env(request: pytest.FixtureRequest, isolated_home: Path) -> Iterator[dict[st
         os.kill(owner["pid"], signal.SIGKILL)
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=env, timeout=180)
+def cli(env: dict[str, str], *args: str) -> Ran:
+    return run_here(*args, env=env)
 
 
 def test_queries_use_the_model_the_library_was_indexed_with(tmp_path: Path, env: dict[str, str]) -> None:

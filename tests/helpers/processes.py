@@ -16,6 +16,7 @@ from tests.helpers.waiting import wait_until
 
 PY = sys.executable
 STARTED: list["Server | Watch"] = []
+STARTED_BY_COMMANDS: list[subprocess.Popen[bytes]] = []  # on-demand servers of in-process commands (helpers/cli.py)
 
 
 class Server:
@@ -61,6 +62,11 @@ def stop_all() -> None:
             server.proc.kill()
             server.proc.wait(timeout=30)
         server.log.close()
+    while STARTED_BY_COMMANDS:
+        proc = STARTED_BY_COMMANDS.pop()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
 
 
 class Watch:
