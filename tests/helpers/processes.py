@@ -9,10 +9,15 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
 from photofind.api.requests import PingRequest, StatusRequest
 from photofind.api.protocol import DaemonClient
 from photofind.store.lock import read_owner
 from tests.helpers.waiting import wait_until
+
+if TYPE_CHECKING:
+    from tests.helpers.cli import Ran
 
 PY = sys.executable
 STARTED: list["Server | Watch"] = []
@@ -46,6 +51,12 @@ class Server:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=self.env, timeout=120)
+
+    def cli_here(self, *args: str) -> "Ran":
+        """The same command from this process (tests/helpers/cli.py): it talks to this server all the same."""
+        from tests.helpers.cli import run_here  # that module imports this one
+
+        return run_here(*args, env=self.env)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc.poll() is None:

@@ -111,7 +111,7 @@ def test_a_hub_that_never_answers_is_given_up_on() -> None:
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
         with pytest.raises(ModelUnavailableError) as info:
-            probe([HubFile("org/repo", "weights.safetensors")], url, "CLIP weights X", timeout=1.0)
+            probe([HubFile("org/repo", "weights.safetensors")], url, "CLIP weights X", timeout=0.3)
     message = str(info.value)
     assert f"could not download CLIP weights X: the Hugging Face hub at {url} is not reachable" in message
     assert "model.checkpoint" in message and "--model effnet-lite0" in message
