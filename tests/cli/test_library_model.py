@@ -32,6 +32,12 @@ def env(request: pytest.FixtureRequest, isolated_home: Path) -> Iterator[dict[st
         os.kill(owner["pid"], signal.SIGKILL)
 
 
+# Where the server case repeats its no-server twin through a real on-demand `photofind serve`,
+# that case is the full suite's (test_queries_use_the_model... keeps the server in the quick lane).
+SERVER_CASE_SLOW = pytest.mark.parametrize("env", [False, pytest.param(True, marks=pytest.mark.slow)],
+                                           ids=["no-server", "server"], indirect=True)
+
+
 def cli(env: dict[str, str], *args: str) -> Ran:
     return run_here(*args, env=env)
 
@@ -56,6 +62,7 @@ def test_queries_use_the_model_the_library_was_indexed_with(tmp_path: Path, env:
     assert json.loads(named.stdout)["model_from"] == "PHOTOFIND_MODEL"
 
 
+@SERVER_CASE_SLOW
 def test_text_search_without_a_text_model_says_what_to_do_once(tmp_path: Path, env: dict[str, str]) -> None:
     library(tmp_path / "photos", 3)
     assert cli(env, "index", str(tmp_path / "photos"), "-m", "pixel").returncode == 0
@@ -106,6 +113,7 @@ def test_watch_goes_on_with_the_library_model(tmp_path: Path, env: dict[str, str
     assert "clip" not in log.read_text().lower()
 
 
+@SERVER_CASE_SLOW
 def test_the_web_page_uses_the_library_model(tmp_path: Path, env: dict[str, str]) -> None:
     import re
     import urllib.request

@@ -49,7 +49,8 @@ def run(env: dict[str, str], *args: str, cwd: Path | None = None) -> Ran:
     return run_here(*args, env=env, cwd=cwd)
 
 
-@pytest.mark.parametrize("server", [False, True], ids=["no-server", "server"])
+# the server case: the same line through a real on-demand `photofind serve`, in the full suite
+@pytest.mark.parametrize("server", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["no-server", "server"])
 def test_a_query_file_that_is_no_image_is_named(tmp_path: Path, photos: list[Path], base_env: dict[str, str],
                                                 server: bool) -> None:
     shutil.copy(REPO / "README.md", tmp_path / "README.md")
