@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -32,7 +32,6 @@ class Ran:
     returncode: int
     stdout: str
     stderr: str
-    exception: BaseException | None = field(default=None, repr=False)
 
 
 @contextmanager
@@ -57,7 +56,7 @@ def environment(env: Mapping[str, str] | None, cwd: Path | None) -> Iterator[Non
 def core_warnings_on_stderr() -> Iterator[None]:
     """The `warning:` lines a real process prints (a model falling back to torch, a data dir made
     private), on the stderr CliRunner captures, for this run only."""
-    added = []
+    added: list[tuple[logging.Logger, logging.Handler, bool]] = []
     for name in CORE_LOGGERS:
         logger = logging.getLogger(name)
         handler, propagate = _WarningLine(logging.WARNING), logger.propagate
@@ -91,10 +90,27 @@ def servers_kept() -> Iterator[None]:
         photofind.api.client.start_server = start
 
 
+@contextmanager
+def chroma_released() -> Iterator[None]:
+    """chromadb keeps one client system per store path for the life of the process, and a
+    command's Store.close leaves it running: a real process exits and lets go of its files, this
+    one would keep them open (past select()'s 1024 in a whole-suite run). So the systems this run
+    started are stopped after it; those the test itself opened are left alone."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    before = set(SharedSystemClient._identifier_to_system)
+    try:
+        yield
+    finally:
+        for identifier in set(SharedSystemClient._identifier_to_system) - before:
+            SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+            SharedSystemClient._identifier_to_system.pop(identifier).stop()
+
+
 def run_here(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
              input: str | None = None) -> Ran:
     """`photofind ARGS...` in this process. `env` is the whole environment, as subprocess takes it
     (None: this process's own); an exception the CLI lets through is raised, not turned into a status."""
-    with environment(env, cwd), core_warnings_on_stderr(), servers_kept():
+    with environment(env, cwd), core_warnings_on_stderr(), servers_kept(), chroma_released():
         done = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
-    return Ran(list(args), done.exit_code, done.stdout, done.stderr, done.exception)
+    return Ran(list(args), done.exit_code, done.stdout, done.stderr)
