@@ -91,9 +91,11 @@ def in_terminal(env: dict[str, str], *args: str) -> tuple[int, str]:
                             env={**env, "TERM": "xterm-256color", "COLUMNS": "160"}, close_fds=True)
     os.close(slave)
     out = bytearray()
+    waiting = select.poll()  # not select(): this process may hold more than 1024 descriptors by now
+    waiting.register(master, select.POLLIN)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 1.0)
+        ready = waiting.poll(1000)
         if not ready:
             if proc.poll() is not None:
                 break
