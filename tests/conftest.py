@@ -20,6 +20,12 @@ atexit.register(shutil.rmtree, os.environ["HF_HOME"], ignore_errors=True)
 # No background servers from the suite, not even from module-scoped fixtures that run before the
 # per-test environment below; the server's own tests switch them on for their subprocesses.
 os.environ["PHOTOFIND_SERVER_AUTOSTART"] = "false"
+# Rich fixes a Console's width from COLUMNS when the console is made (photofind.cli.console, at
+# import) and reads COLUMNS afresh at each print only if it was unset then: so no width from the
+# terminal of whoever runs the tests, here or in subprocesses. A test that needs one sets COLUMNS.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+import photofind.cli.console  # noqa: E402,F401  (made now, with COLUMNS unset)
 
 REPO = Path(__file__).resolve().parents[1]
 STAMPS = REPO / "tests" / "data" / "stamps"  # shipped with the repo (GPL-2, see its SOURCE.md)

@@ -5,8 +5,6 @@ is typed, before any server is started for it."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +12,9 @@ from typer.testing import CliRunner
 
 from photofind.cli.app import COMMANDS, app
 from photofind.store.lock import StoreLock
+from tests.helpers.cli import run_here
 from tests.helpers.images import library
 
-PY = sys.executable
 runner = CliRunner()
 
 
@@ -54,8 +52,7 @@ def test_a_bad_ranking_fails_before_any_server_starts(tmp_path: Path, isolated_h
     photos = library(tmp_path / "photos", 2)
     assert runner.invoke(app, ["--no-server", "index", str(tmp_path / "photos"), "-m", "pixel"]).exit_code == 0
     env = {**os.environ, "PHOTOFIND_SERVER_AUTOSTART": "true", "PHOTOFIND_MODEL": "pixel"}
-    done = subprocess.run([PY, "-m", "photofind", "like", str(photos[0]), *args], capture_output=True, text=True,
-                          env=env, timeout=60)
+    done = run_here("like", str(photos[0]), *args, env=env)
     assert done.returncode == 2 and done.stdout == "", done
     assert done.stderr.strip().splitlines() == [f"photofind: {done.stderr.strip().split(': ', 1)[1]}"]
     assert message in done.stderr

@@ -1,5 +1,5 @@
-"""A library remembers its model (issue 19, part 3): the real CLI in a subprocess, with servers
-off (--no-server) and through a real on-demand `photofind serve`. Nothing names a model after
+"""A library remembers its model (issue 19, part 3): the real CLI (in this process; `watch` and `web`
+in their own), with servers off and through a real on-demand `photofind serve`. Nothing names a model after
 `index --model ...`: no flag, no PHOTOFIND_MODEL, no config key."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Iterator
 import pytest
 
 from photofind.store.lock import StoreLock, read_owner
+from tests.helpers.cli import Ran, run_here
 from tests.helpers.images import library
 
 PY = sys.executable
@@ -31,8 +32,14 @@ def env(request: pytest.FixtureRequest, isolated_home: Path) -> Iterator[dict[st
         os.kill(owner["pid"], signal.SIGKILL)
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=env, timeout=180)
+# Where the server case repeats its no-server twin through a real on-demand `photofind serve`,
+# that case is the full suite's (test_queries_use_the_model... keeps the server in the quick lane).
+SERVER_CASE_SLOW = pytest.mark.parametrize("env", [False, pytest.param(True, marks=pytest.mark.slow)],
+                                           ids=["no-server", "server"], indirect=True)
+
+
+def cli(env: dict[str, str], *args: str) -> Ran:
+    return run_here(*args, env=env)
 
 
 def test_queries_use_the_model_the_library_was_indexed_with(tmp_path: Path, env: dict[str, str]) -> None:
@@ -55,6 +62,7 @@ def test_queries_use_the_model_the_library_was_indexed_with(tmp_path: Path, env:
     assert json.loads(named.stdout)["model_from"] == "PHOTOFIND_MODEL"
 
 
+@SERVER_CASE_SLOW
 def test_text_search_without_a_text_model_says_what_to_do_once(tmp_path: Path, env: dict[str, str]) -> None:
     library(tmp_path / "photos", 3)
     assert cli(env, "index", str(tmp_path / "photos"), "-m", "pixel").returncode == 0
@@ -105,6 +113,7 @@ def test_watch_goes_on_with_the_library_model(tmp_path: Path, env: dict[str, str
     assert "clip" not in log.read_text().lower()
 
 
+@SERVER_CASE_SLOW
 def test_the_web_page_uses_the_library_model(tmp_path: Path, env: dict[str, str]) -> None:
     import re
     import urllib.request

@@ -1,5 +1,6 @@
 """Errors name the file, empty answers say so, --open says when nothing can open, and -v logs
-one line per request (issue 19, part 5). The real CLI in subprocesses, real servers."""
+one line per request (issue 19, part 5). The real CLI (in this process where only its answer
+matters), real servers in their own processes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Iterator
 import pytest
 
 from photofind.store.lock import StoreLock, read_owner
+from tests.helpers.cli import Ran, run_here
 from tests.helpers.images import library
 from tests.helpers.waiting import wait_until
 
@@ -43,12 +45,12 @@ def photos(tmp_path: Path, base_env: dict[str, str]) -> list[Path]:
     return files
 
 
-def run(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=180)
+def run(env: dict[str, str], *args: str, cwd: Path | None = None) -> Ran:
+    return run_here(*args, env=env, cwd=cwd)
 
 
-@pytest.mark.parametrize("server", [False, True], ids=["no-server", "server"])
+# the server case: the same line through a real on-demand `photofind serve`, in the full suite
+@pytest.mark.parametrize("server", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["no-server", "server"])
 def test_a_query_file_that_is_no_image_is_named(tmp_path: Path, photos: list[Path], base_env: dict[str, str],
                                                 server: bool) -> None:
     shutil.copy(REPO / "README.md", tmp_path / "README.md")

@@ -16,7 +16,6 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.helpers.cli import run_here
 from tests.helpers.images import save, scene
 from tests.helpers.terminals import KITTY_PLACEHOLDER, Screen, Tmux, run_in_pty
 
@@ -77,8 +77,7 @@ def _env(base: Path) -> dict[str, str]:
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
-    res = subprocess.run([sys.executable, "-m", "photofind", "--no-server", *args], capture_output=True, text=True,
-                         env=env, timeout=180)
+    res = run_here("--no-server", *args, env=env)  # the tests' own `like` runs in a real terminal
     assert res.returncode == 0, res.stderr
     return res.stdout
 

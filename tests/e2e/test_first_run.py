@@ -51,10 +51,8 @@ def hub_env(tmp_path: Path, isolated_home: Path) -> Iterator[dict[str, str]]:
         os.kill(owner["pid"], signal.SIGKILL)
 
 
-def run(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
-    started = time.monotonic()
-    done = subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=env, timeout=180)
-    return done, time.monotonic() - started
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=env, timeout=180)
 
 
 def lines(text: str) -> list[str]:
@@ -62,18 +60,18 @@ def lines(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("server", [False, True], ids=["here", "in-server"])
-def test_no_hub_is_one_line_within_seconds(photos: Path, hub_env: dict[str, str], isolated_home: Path,
+def test_no_hub_is_one_line_and_no_retries(photos: Path, hub_env: dict[str, str], isolated_home: Path,
                                            server: bool) -> None:
     env = {**hub_env, "HF_ENDPOINT": refused_url(), "PHOTOFIND_SERVER_AUTOSTART": str(server).lower()}
-    done, took = run(env, "index", str(photos), "--model", "clip")
+    done = run(env, "index", str(photos), "--model", "clip")
     assert done.returncode == 2, done.stderr
     said = lines(done.stderr)
-    assert len(said) == 1, done.stderr  # no retries, no warnings from huggingface_hub or open_clip
+    # no retries (95 lines of them, 98 s, before), no warnings from huggingface_hub or open_clip
+    assert len(said) == 1, done.stderr
     # the default model comes as ready ONNX files from the hub (no torch): its first file is asked for
     assert said[0].startswith("photofind: could not download model ViT-B-32/laion2b_s34b_b79k"), said
     assert f"{env['HF_ENDPOINT']} is not reachable" in said[0]
     assert "set model.checkpoint" in said[0] and "--model effnet-lite0" in said[0]
-    assert took < 30, f"took {took:.1f} s"  # it took 98 s (95 lines of retries) before; 7.3 s in the light venv
     assert done.stdout == ""
     if server:  # the job ran in `photofind serve`, started for it: it exited with the command, quietly
         assert not StoreLock(isolated_home).is_held_elsewhere()
@@ -93,9 +91,11 @@ def in_terminal(env: dict[str, str], *args: str) -> tuple[int, str]:
                             env={**env, "TERM": "xterm-256color", "COLUMNS": "160"}, close_fds=True)
     os.close(slave)
     out = bytearray()
+    waiting = select.poll()  # not select(): this process may hold more than 1024 descriptors by now
+    waiting.register(master, select.POLLIN)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 1.0)
+        ready = waiting.poll(1000)
         if not ready:
             if proc.poll() is not None:
                 break
@@ -139,11 +139,10 @@ def test_download_shows_size_speed_and_eta_then_needs_no_network(
     assert ("GET", f"/{REPO_ID}/resolve/main/open_clip_model.safetensors") in hub.requests
 
     # The hub is gone now: weights in the cache are read without asking the network.
-    done, took = run(env, "index", str(photos), "--model", "clip")
+    done = run(env, "index", str(photos), "--model", "clip")
     assert done.returncode == 2
     said = lines(done.stderr)
     assert len(said) == 1 and "from the Hugging Face cache" in said[0], done.stderr
-    assert took < 30, f"took {took:.1f} s"
 
 
 @pytest.mark.parametrize("server", [False, True], ids=["here", "in-server"])

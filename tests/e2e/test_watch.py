@@ -103,7 +103,6 @@ def test_like_through_the_daemon_sees_a_photo_added_seconds_ago(tmp_path: Path, 
         wait_until(converged(w, root))
         query = save(scene(500), tmp_path / "query.jpg", quality=92)  # outside the root
         added = save(scene(500), root / "fresh.jpg", quality=80)
-        started = time.monotonic()
 
         def found() -> bool:
             res = w.cli("like", str(query), "-m", "pixel", "-k", "3", "--json")
@@ -111,7 +110,6 @@ def test_like_through_the_daemon_sees_a_photo_added_seconds_ago(tmp_path: Path, 
             return str(added) in [m["path"] for m in json.loads(res.stdout)["matches"]]
 
         wait_until(found, timeout=30, what="fresh photo in like results")
-        assert time.monotonic() - started < 30
         res = w.cli("status", "--json", "-m", "pixel")
         assert res.returncode == 0 and json.loads(res.stdout)["files"] == 7
         assert json.loads(res.stdout)["daemon_pid"] == w.proc.pid

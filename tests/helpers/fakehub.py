@@ -26,6 +26,7 @@ class FakeHub:
         self.files = files  # "org/repo/filename" -> bytes
         self.bad: dict[str, list[bytes]] = {}
         self.requests: list[tuple[str, str]] = []
+        self.sent: list[str] = []  # the paths of the GETs that sent their whole file
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,10 +79,12 @@ class FakeHub:
                     self.wfile.write(data[start:start + piece])
                     self.wfile.flush()
                     time.sleep(pause)
+                hub.sent.append(self.path)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # shutdown() waits for the loop's next poll: 0.5 s by default, paid at every test's end
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def close(self) -> None:
         self.server.shutdown()

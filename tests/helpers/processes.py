@@ -9,13 +9,19 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
 from photofind.api.requests import PingRequest, StatusRequest
 from photofind.api.protocol import DaemonClient
 from photofind.store.lock import read_owner
 from tests.helpers.waiting import wait_until
 
+if TYPE_CHECKING:
+    from tests.helpers.cli import Ran
+
 PY = sys.executable
 STARTED: list["Server | Watch"] = []
+STARTED_BY_COMMANDS: list[subprocess.Popen[bytes]] = []  # on-demand servers of in-process commands (helpers/cli.py)
 
 
 class Server:
@@ -46,6 +52,12 @@ class Server:
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([PY, "-m", "photofind", *args], capture_output=True, text=True, env=self.env, timeout=120)
 
+    def cli_here(self, *args: str) -> "Ran":
+        """The same command from this process (tests/helpers/cli.py): it talks to this server all the same."""
+        from tests.helpers.cli import run_here  # that module imports this one
+
+        return run_here(*args, env=self.env)
+
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -61,6 +73,11 @@ def stop_all() -> None:
             server.proc.kill()
             server.proc.wait(timeout=30)
         server.log.close()
+    while STARTED_BY_COMMANDS:
+        proc = STARTED_BY_COMMANDS.pop()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
 
 
 class Watch:

@@ -260,10 +260,12 @@ def run_in_pty(argv: list[str], env: dict[str, str], columns: int, lines: int, c
     proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
     os.close(slave)
     out = b""
+    waiting = select.poll()  # not select(): the test process may hold more than 1024 descriptors
+    waiting.register(master, select.POLLIN)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
+            ready = waiting.poll(500)
             if ready:
                 try:
                     chunk = os.read(master, 65536)

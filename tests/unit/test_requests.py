@@ -103,7 +103,8 @@ def sock_path(tmp_path: Path) -> Path:
 
 def serve(path: Path, dispatch: Any) -> SocketServer:
     server = SocketServer(path, dispatch)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # close() waits for the loop's next poll: 0.5 s by default, at every test's end
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server
 
 

@@ -41,19 +41,19 @@ def served(tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch)
 def test_the_cli_trashes_and_restores_through_the_running_server(served, isolated_home: Path) -> None:
     lib, web = served
     before = {p: sha(p) for p in lib.root.rglob("*.jpg") if not p.is_symlink()}
-    count = json.loads(web.cli("status", "--json").stdout)["files"]
-    res = web.cli("dupes", "--trash", "--yes")
+    count = json.loads(web.cli_here("status", "--json").stdout)["files"]
+    res = web.cli_here("dupes", "--trash", "--yes")
     assert res.returncode == 0, res.stderr
     assert in_trash() == ["copy.jpg", "photo_0003.jpg"]
     # The server did it (this command never took the store: the server holds its lock
     # throughout), and its catalog followed at once.
     assert read_owner(isolated_home / "photofind.lock").get("pid") == web.proc.pid
-    status = json.loads(web.cli("status", "--json").stdout)
+    status = json.loads(web.cli_here("status", "--json").stdout)
     assert status["files"] == count - 2 and status["daemon_pid"] == web.proc.pid
-    res = web.cli("restore", "--yes")
+    res = web.cli_here("restore", "--yes")
     assert res.returncode == 0, res.stderr
     assert in_trash() == [] and {p: sha(p) for p in before} == before
-    assert json.loads(web.cli("status", "--json").stdout)["files"] == count
+    assert json.loads(web.cli_here("status", "--json").stdout)["files"] == count
 
 
 @pytest.mark.slow
@@ -153,7 +153,7 @@ def test_a_server_killed_in_the_middle_of_a_trash_is_reconciled_when_the_next_on
     marker = tmp_path / "paused"
     web = Server(isolated_home, tmp_path / "web.log", "web", "--port", "0",
                  env={"PHOTOFIND_TEST_PAUSE": f"trash-moved:2:{marker}"})
-    count = json.loads(web.cli("status", "--json").stdout)["files"]
+    count = json.loads(web.cli_here("status", "--json").stdout)["files"]
     asking = subprocess.Popen([sys.executable, "-m", "photofind", "dupes", "--trash", "--yes"], env=web.env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -166,9 +166,9 @@ def test_a_server_killed_in_the_middle_of_a_trash_is_reconciled_when_the_next_on
     assert in_trash() == ["copy.jpg", "photo_0003.jpg"]  # both moved, the second's row not yet deleted
 
     again = Server(isolated_home, tmp_path / "web2.log", "web", "--port", "0")
-    assert json.loads(again.cli("status", "--json").stdout)["files"] == count - 2
+    assert json.loads(again.cli_here("status", "--json").stdout)["files"] == count - 2
     (journal,) = (isolated_home / "trash-journal").glob("*.jsonl")
     lines = [json.loads(line) for line in journal.read_text().splitlines()]
     assert [line["step"] for line in lines if line.get("reconciled")] == ["moved"]
-    assert again.cli("restore", "--yes").returncode == 0 and in_trash() == []
-    assert json.loads(again.cli("status", "--json").stdout)["files"] == count
+    assert again.cli_here("restore", "--yes").returncode == 0 and in_trash() == []
+    assert json.loads(again.cli_here("status", "--json").stdout)["files"] == count
