@@ -403,23 +403,15 @@ def _windows(diff: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
     """Largest mean of `diff` over WINDOW-px squares every STRIDE px (overlapping, so a changed
     region is never split thinly between tiles), in % of full scale; and the pixels covered by
     the windows past MAX_TILE_DIFF."""
-    at = np.arange(0, THUMB - WINDOW + 1, STRIDE)
-
-    def sums(x: np.ndarray) -> np.ndarray:
-        s = np.zeros((THUMB + 1, THUMB + 1))
-        s[1:, 1:] = x.cumsum(0).cumsum(1)
-        lo, hi = np.ix_(at, at), np.ix_(at + WINDOW, at + WINDOW)
-        return s[hi[0], hi[1]] - s[lo[0], hi[1]] - s[hi[0], lo[1]] + s[lo[0], lo[1]]
-
-    d, n = sums(np.where(mask, diff, 0)), sums(mask.astype(np.float64))
+    d = _box(np.where(mask, diff, 0), WINDOW)[::STRIDE, ::STRIDE]
+    n = _box(mask.astype(np.float64), WINDOW)[::STRIDE, ::STRIDE]
     ok = n >= MIN_VALID * WINDOW * WINDOW
     if not ok.any():
         return 100.0, mask.copy()
     means = np.where(ok, d / np.maximum(n, 1e-9), 0) * 100 / 255
-    failing = np.zeros((THUMB, THUMB), dtype=bool)
-    for i, j in zip(*np.nonzero(means > MAX_TILE_DIFF)):
-        failing[at[i] : at[i] + WINDOW, at[j] : at[j] + WINDOW] = True
-    return float(means.max()), failing & mask
+    starts = np.zeros((THUMB - WINDOW + 1, THUMB - WINDOW + 1), dtype=bool)
+    starts[::STRIDE, ::STRIDE] = means > MAX_TILE_DIFF
+    return float(means.max()), _covered(starts, WINDOW) & mask
 
 
 def _box(x: np.ndarray, w: int) -> np.ndarray:
@@ -427,6 +419,14 @@ def _box(x: np.ndarray, w: int) -> np.ndarray:
     s = np.zeros((x.shape[0] + 1, x.shape[1] + 1))
     s[1:, 1:] = x.cumsum(0).cumsum(1)
     return s[w:, w:] - s[:-w, w:] - s[w:, :-w] + s[:-w, :-w]
+
+
+def _covered(starts: np.ndarray, w: int) -> np.ndarray:
+    """The THUMB x THUMB pixels that some w x w square covers, `starts` marking where the squares
+    begin ((THUMB - w + 1) square): all at once (a different picture fails thousands)."""
+    padded = np.zeros((THUMB + w - 1, THUMB + w - 1))
+    padded[w - 1 : THUMB, w - 1 : THUMB] = starts
+    return _box(padded, w) > 0.5
 
 
 def _fine_windows(diff: np.ndarray, mask: np.ndarray, fitted: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
@@ -448,10 +448,7 @@ def _fine_windows(diff: np.ndarray, mask: np.ndarray, fitted: np.ndarray, b: np.
     if not ok.any():
         return 0.0, np.zeros((THUMB, THUMB), dtype=bool)
     means = np.where(ok, d / np.maximum(n, 1e-9), 0) * 100 / 255
-    # the pixels that some failing square covers, all at once (a different picture fails thousands)
-    starts = np.zeros((THUMB + w - 1, THUMB + w - 1))
-    starts[w - 1 : THUMB, w - 1 : THUMB] = means > MAX_FINE_DIFF
-    return float(means.max()), (_box(starts, w) > 0.5) & mask
+    return float(means.max()), _covered(means > MAX_FINE_DIFF, w) & mask
 
 
 @dataclass(frozen=True)
