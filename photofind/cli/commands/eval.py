@@ -82,7 +82,8 @@ def eval_(
             report_downloads(on_progress):  # CLIP's weights, the first time
         report = evaluate(
             layout, names, Models(settings.model).get,
-            metrics=_split(metrics, "--metrics"), ks=k_values, settings=settings, grid_dir=grid_dir, on_progress=(lambda _name, p: on_progress(p)) if on_progress else None,
+            metrics=_split(metrics, "--metrics"), ks=k_values, settings=settings, grid_dir=grid_dir,
+            on_progress=(lambda _name, p: on_progress(p)) if on_progress else None,
         )
     if as_json:
         print(dumps(report.to_json()))
