@@ -12,12 +12,10 @@ from __future__ import annotations
 import os
 import pty
 import re
-import select
 import signal
 import struct
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -26,6 +24,7 @@ import pytest
 from photofind.store.lock import StoreLock, read_owner
 from tests.helpers.fakehub import COMMIT, FakeHub, refused_url
 from tests.helpers.images import library
+from tests.helpers.terminals import read_pty
 
 pytestmark = pytest.mark.slow
 PY = sys.executable
@@ -90,23 +89,7 @@ def in_terminal(env: dict[str, str], *args: str) -> tuple[int, str]:
     proc = subprocess.Popen([PY, "-m", "photofind", *args], stdin=slave, stdout=slave, stderr=slave,
                             env={**env, "TERM": "xterm-256color", "COLUMNS": "160"}, close_fds=True)
     os.close(slave)
-    out = bytearray()
-    waiting = select.poll()  # not select(): this process may hold more than 1024 descriptors by now
-    waiting.register(master, select.POLLIN)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        ready = waiting.poll(1000)
-        if not ready:
-            if proc.poll() is not None:
-                break
-            continue
-        try:
-            chunk = os.read(master, 1 << 16)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
+    out = read_pty(master, proc, 180)
     os.close(master)
     return proc.wait(timeout=30), ANSI.sub("", out.decode(errors="replace"))
 

@@ -259,26 +259,32 @@ def run_in_pty(argv: list[str], env: dict[str, str], columns: int, lines: int, c
     os.write(master, answers.encode())
     proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
     os.close(slave)
-    out = b""
-    waiting = select.poll()  # not select(): the test process may hold more than 1024 descriptors
-    waiting.register(master, select.POLLIN)
-    deadline = time.monotonic() + timeout
     try:
-        while time.monotonic() < deadline:
-            ready = waiting.poll(500)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            elif proc.poll() is not None:
-                break
+        out = read_pty(master, proc, timeout)
     finally:
         os.close(master)
         if proc.poll() is None:
             proc.kill()
     assert proc.wait(timeout=30) == 0, out.decode(errors="replace")[-3000:]
     return out.decode(errors="replace")
+
+
+def read_pty(master: int, proc: "subprocess.Popen[bytes]", timeout: float) -> bytes:
+    """What `proc` writes to the pseudo-terminal whose end `master` is, until it closes it, it
+    exits, or `timeout` s pass."""
+    out = b""
+    waiting = select.poll()  # not select(): the test process may hold more than 1024 descriptors
+    waiting.register(master, select.POLLIN)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if waiting.poll(500):
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    return out
